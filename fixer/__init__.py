@@ -1,0 +1,3 @@
+"""imgfix: repairs Dockerfiles instead of only complaining about them."""
+
+__version__ = "0.1.0"

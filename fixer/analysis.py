@@ -1,0 +1,231 @@
+"""What a Dockerfile means, computed once per document and read by every transform.
+
+Stages and their base images (with global ``ARG`` defaults substituted), the parent stage a
+``FROM`` names, the distro each stage runs on and where that knowledge came from, the user
+each stage ends as, and the commands its RUN lines call.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from . import catalogue
+from .catalogue import Family, ImageFacts
+from .document import Document
+from .imageref import ImageRef, InvalidReference
+from .parser import Instruction
+
+_VAR = re.compile(r"\$(?:\{(\w+)(?:(:?[-+])([^}]*))?\}|(\w+))")
+ROOT_USERS = {"root", "0", "containeradministrator"}
+
+
+def substitute(text: str, args: dict[str, str | None]) -> str | None:
+    """Expand ``$VAR``, ``${VAR}``, ``${VAR:-word}``, ``${VAR:+word}`` from ARG defaults.
+
+    None when a variable has no value and no default: the text cannot be known statically.
+    """
+    unknown = False
+
+    def expand(m: re.Match) -> str:
+        nonlocal unknown
+        value = args.get(m.group(1) or m.group(4))
+        op, word = m.group(2), m.group(3) or ""
+        if op in (":-", "-"):
+            return value if value else word
+        if op in (":+", "+"):
+            return word if value else ""
+        if value is None:
+            unknown = True
+            return ""
+        return value
+
+    result = _VAR.sub(expand, text)
+    return None if unknown else result
+
+
+def arg_defaults(instr: Instruction) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for word in instr.value or []:
+        name, eq, value = word.partition("=")
+        if eq:
+            try:
+                value = "".join(shlex.split(value)) if value else ""
+            except ValueError:
+                pass
+        out[name] = value if eq else None
+    return out
+
+
+@dataclass
+class Stage:
+    index: int
+    from_instr: Instruction
+    instructions: list[Instruction]  # everything after FROM up to the next FROM
+    name: str | None
+    base_text: str  # the image as written
+    base: str | None  # the image with ARG defaults substituted; None if unresolvable
+    parent: Stage | None
+    image: ImageRef | None
+    facts: ImageFacts
+    platform: str | None = None
+    base_args: list[str] = field(default_factory=list)  # ARG names the FROM uses
+
+    def of(self, *cmds: str) -> list[Instruction]:
+        return [i for i in self.instructions if i.cmd in cmds]
+
+    @property
+    def root_image(self) -> Stage:
+        """The stage whose FROM names an image (following ``FROM <stage>`` chains)."""
+        stage = self
+        while stage.parent is not None:
+            stage = stage.parent
+        return stage
+
+    @cached_property
+    def run_commands(self) -> list[list[str]]:
+        """The simple commands of the stage's shell-form RUN lines and heredoc scripts."""
+        commands: list[list[str]] = []
+        for run in self.of("RUN"):
+            if run.json:
+                commands.append(list(run.value or []))
+                continue
+            scripts = [h.content for h in run.heredocs] + [" ".join(run.value or [])]
+            for script in scripts:
+                commands.extend(split_commands(script))
+        return commands
+
+    @cached_property
+    def package_managers(self) -> list[str]:
+        seen = []
+        for words in self.run_commands:
+            for word in words[:3]:  # "sudo apt-get", "DEBIAN_FRONTEND=x apt-get"
+                name = word.rsplit("/", 1)[-1]
+                if catalogue.family_for_package_manager(name) and name not in seen:
+                    seen.append(name)
+        return seen
+
+    @cached_property
+    def distro(self) -> tuple[Family | None, str]:
+        """The stage's distro family and where that came from."""
+        stage = self
+        while stage is not None:
+            if stage.facts.family is not None:
+                how = "catalogue" if stage is self else f"parent stage {stage.name or stage.index}"
+                return stage.facts.family, how
+            stage = stage.parent
+        for manager in self.package_managers:
+            fam = catalogue.family_for_package_manager(manager)
+            if fam is not None:
+                return fam, f"RUN calls {manager}"
+        return None, "unknown base image"
+
+    @cached_property
+    def last_user(self) -> tuple[Instruction | None, str | None]:
+        """The last USER instruction of the stage or its parents, and the user it sets."""
+        stage: Stage | None = self
+        while stage is not None:
+            users = stage.of("USER")
+            if users:
+                instr = users[-1]
+                return instr, (instr.value or [""])[0]
+            stage = stage.parent
+        return None, None
+
+
+def is_root_user(user: str) -> bool:
+    name = user.split(":", 1)[0].strip().lower()
+    return name in ROOT_USERS
+
+
+_OPERATORS = {"&&", "||", ";", "|", "&", "(", ")", "{", "}", "!", "then", "do", "else"}
+
+
+def split_commands(script: str) -> list[list[str]]:
+    """Split shell text into simple commands: a forgiving tokenizer, nothing is executed."""
+    commands: list[list[str]] = []
+    for line in re.sub(r"\\\r?\n", " ", script).splitlines():
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|()")
+        lexer.whitespace_split = True
+        lexer.commenters = "#"
+        current: list[str] = []
+        try:
+            for token in lexer:
+                if token in _OPERATORS or set(token) <= set(";&|()"):
+                    commands.append(current)
+                    current = []
+                else:
+                    current.append(token)
+        except ValueError:
+            pass  # unbalanced quotes: keep what was read
+        commands.append(current)
+    for words in commands:  # drop leading VAR=value assignments and sudo/exec wrappers
+        while words and (re.match(r"^\w+=", words[0]) or words[0] in ("sudo", "exec", "env")):
+            words.pop(0)
+    return [c for c in commands if c]
+
+
+class Analysis:
+    def __init__(self, doc: Document, context: Path | None = None) -> None:
+        self.doc = doc
+        self.context = context
+        self.global_args: dict[str, str | None] = {}
+        self.stages: list[Stage] = []
+        self._build()
+
+    def _build(self) -> None:
+        current: Stage | None = None
+        by_name: dict[str, Stage] = {}
+        for instr in self.doc.instructions:
+            if instr.cmd == "FROM":
+                current = self._new_stage(instr, by_name)
+                self.stages.append(current)
+                if current.name:
+                    by_name[current.name.lower()] = current
+            elif current is None:
+                if instr.cmd == "ARG":
+                    self.global_args.update(arg_defaults(instr))
+            else:
+                current.instructions.append(instr)
+
+    def _new_stage(self, instr: Instruction, by_name: dict[str, Stage]) -> Stage:
+        words = list(instr.value or [])
+        name = words[2] if len(words) >= 3 and words[1].lower() == "as" else None
+        base_text = words[0] if words else ""
+        base = substitute(base_text, self.global_args)
+        parent = by_name.get((base or base_text).lower())
+        image, facts = None, ImageFacts(known=False)
+        if parent is None and base:
+            try:
+                image = ImageRef.parse(base)
+                facts = catalogue.lookup(image)
+            except InvalidReference:
+                pass
+        platform = next((f.split("=", 1)[1] for f in instr.flags or [] if f.startswith("--platform=")), None)
+        used_args = [m.group(1) or m.group(4) for m in _VAR.finditer(base_text)]
+        return Stage(
+            index=len(self.stages),
+            from_instr=instr,
+            instructions=[],
+            name=name,
+            base_text=base_text,
+            base=base,
+            parent=parent,
+            image=image,
+            facts=facts,
+            platform=platform,
+            base_args=used_args,
+        )
+
+    @property
+    def final_stage(self) -> Stage | None:
+        return self.stages[-1] if self.stages else None
+
+    def stage_named(self, name: str) -> Stage | None:
+        for stage in self.stages:
+            if stage.name and stage.name.lower() == name.lower():
+                return stage
+        return None

@@ -1,0 +1,134 @@
+"""Facts about base images and distros, read from ``data/catalogue.toml``.
+
+Transforms ask the catalogue, never hard-code image names: ``lookup(ref)`` merges the image's
+entry, its tag rules and the generic tag rules into one ``ImageFacts``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+from .imageref import ImageRef
+
+
+@dataclass(frozen=True)
+class UserSpec:
+    name: str
+    uid: int
+    gid: int
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    user_tool: str  # shadow | busybox | none | windows
+    package_managers: tuple[str, ...] = ()
+    nonroot_uid: int | None = None
+    user_tool_install: str | None = None  # where the family's images may lack the tool
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    """What the catalogue knows about one image reference; ``known`` is False for strangers."""
+
+    known: bool
+    family: Family | None = None
+    user: UserSpec | None = None
+    runs_as: str | None = None
+    low_port: int | None = None
+    unprivileged: str | None = None
+    unprivileged_port: int | None = None
+    drops_privileges: bool = False
+    entry: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+@cache
+def _data() -> dict:
+    with resources.files("fixer.data").joinpath("catalogue.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+@cache
+def families() -> dict[str, Family]:
+    return {
+        name: Family(
+            name,
+            f["user_tool"],
+            tuple(f.get("package_managers", ())),
+            f.get("nonroot_uid"),
+            f.get("user_tool_install", {}).get("command"),
+        )
+        for name, f in _data()["families"].items()
+    }
+
+
+def family(name: str) -> Family:
+    return families()[name]
+
+
+def users() -> dict:
+    """Facts about users and privileges: privilege-drop commands, system paths, Windows."""
+    return _data()["users"]
+
+
+def user_creation(tool: str) -> list[str]:
+    """The command templates that create a system group and user with this tool."""
+    return list(_data()["user_tools"][tool]["create"])
+
+
+def family_for_package_manager(command: str) -> Family | None:
+    for fam in families().values():
+        if command in fam.package_managers:
+            return fam
+    return None
+
+
+def image_entry(name: str) -> dict | None:
+    """The catalogue entry for a familiar name: exact first, then the longest ``*`` pattern."""
+    images = _data()["images"]
+    if name in images:
+        return images[name]
+    best = None
+    for pattern, entry in images.items():
+        if pattern.endswith("*") and name.startswith(pattern[:-1]):
+            if best is None or len(pattern) > len(best[0]):
+                best = (pattern, entry)
+    return best[1] if best else None
+
+
+def _tag_family(tag: str | None, rules: list[dict]) -> dict:
+    for rule in rules:
+        if tag and re.search(rule["match"], tag):
+            return rule
+    return {}
+
+
+def lookup(ref: ImageRef) -> ImageFacts:
+    entry = image_entry(ref.familiar)
+    generic = _tag_family(ref.tag, _data()["tag_families"])
+    if entry is None:
+        if not generic:
+            return ImageFacts(known=False)
+        return ImageFacts(known=True, family=family(generic["family"]))
+    merged = dict(entry)
+    merged.pop("tags", None)
+    specific = _tag_family(ref.tag, entry.get("tags", []))
+    if generic.get("family"):
+        merged["family"] = generic["family"]
+    merged.update({k: v for k, v in specific.items() if k != "match"})
+    user = merged.get("user")
+    return ImageFacts(
+        known=True,
+        family=family(merged["family"]),
+        user=UserSpec(user["name"], user["uid"], user["gid"]) if user else None,
+        runs_as=merged.get("runs_as"),
+        low_port=merged.get("low_port"),
+        unprivileged=merged.get("unprivileged"),
+        unprivileged_port=merged.get("unprivileged_port"),
+        drops_privileges=merged.get("drops_privileges", False),
+        entry=merged,
+    )

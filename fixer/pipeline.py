@@ -1,0 +1,111 @@
+"""parse → analyse → transforms → render → check, for one Dockerfile.
+
+Transforms run in a fixed order, each on the document the previous one left, so none can
+undo another. Every rewrite is checked the way black checks its output: the result must
+parse, and running the pipeline on it again must change nothing. A failure is reported,
+never written.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .analysis import Analysis
+from .document import Document, EditConflict, apply_edits
+from .options import Options
+from .parser import KNOWN_KEYWORDS, ParseError
+from .transforms import FileChange, Finding, all_transforms
+
+
+class FixError(Exception):
+    """The file cannot be processed; ``line`` is 1-based (0: the whole file)."""
+
+    def __init__(self, message: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+@dataclass
+class Outcome:
+    original: str
+    fixed: str
+    findings: list[Finding] = field(default_factory=list)
+    files: list[FileChange] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.fixed != self.original or any(f.old != f.new for f in self.files)
+
+
+def check_semantics(doc: Document) -> None:
+    """What BuildKit rejects after parsing: unknown instructions, no stage to build."""
+    seen_from = False
+    for instr in doc.instructions:
+        cmd = instr.cmd
+        if cmd not in KNOWN_KEYWORDS:
+            raise FixError(f"unknown instruction: {instr.keyword}", instr.start_line)
+        if instr.sub is not None and instr.sub.cmd not in KNOWN_KEYWORDS - {"ONBUILD", "FROM", "MAINTAINER"}:
+            raise FixError(f"{instr.sub.keyword} isn't allowed as an ONBUILD trigger", instr.start_line)
+        if cmd == "FROM":
+            seen_from = True
+        elif cmd != "ARG" and not seen_from:
+            raise FixError(f"{instr.keyword} before the first FROM: not a Dockerfile, or no build stage", instr.start_line)
+    if not seen_from:
+        raise FixError("no FROM instruction: not a Dockerfile")
+
+
+def parse_document(text: str) -> Document:
+    try:
+        doc = Document(text)
+    except ParseError as err:
+        raise FixError(err.message, err.line) from None
+    check_semantics(doc)
+    return doc
+
+
+def _line_mapper(original: str, current: str):
+    """Maps a 1-based line of ``current`` to the line of ``original`` it came from or follows."""
+    if original == current:
+        return lambda line: line
+    a, b = original.splitlines(), current.splitlines()
+    mapping: dict[int, int] = {}
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        for k in range(j1, j2):
+            mapping[k + 1] = (i1 + (k - j1) + 1) if tag == "equal" else max(i1, 1)
+    return lambda line: mapping.get(line, line) if line else 0
+
+
+def run_transforms(text: str, options: Options, context: Path | None) -> Outcome:
+    doc = parse_document(text)
+    outcome = Outcome(original=text, fixed=text)
+    for transform in all_transforms():
+        if not options.wants(transform.code):
+            continue
+        result = transform.apply(doc, Analysis(doc, context), options)
+        to_original = _line_mapper(text, doc.text)
+        for f in result.findings:
+            if options.wants(f.code):
+                outcome.findings.append(Finding(f.code, f.severity, to_original(f.line), f.message, f.fixed))
+        outcome.files += result.files
+        if result.edits:
+            try:
+                new_text = apply_edits(doc.text, result.edits)
+                doc = Document(new_text)
+            except (EditConflict, ParseError) as err:
+                raise FixError(f"internal error: {transform.name} produced an invalid rewrite ({err})") from None
+    outcome.fixed = doc.text
+    outcome.findings.sort(key=lambda f: (f.line, f.code, f.message))
+    return outcome
+
+
+def fix(text: str, options: Options, context: Path | None = None) -> Outcome:
+    """The whole pipeline with its stability check."""
+    outcome = run_transforms(text, options, context)
+    if outcome.changed:
+        again = run_transforms(outcome.fixed, options, context)
+        if again.fixed != outcome.fixed:
+            raise FixError("internal error: the rewrite is not stable (a second run changes it again); nothing written")
+    return outcome

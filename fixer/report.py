@@ -1,0 +1,118 @@
+"""Per-file results, the summary people read, and the exit code CI reads.
+
+Exit codes: 0 nothing to do or everything written; 1 ``--check`` found files that would
+change; 2 a file could not be processed (the others still were).
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .transforms import FileChange, Finding
+
+
+class Mode(enum.Enum):
+    DIFF = "diff"  # print what would change (default)
+    CHECK = "check"  # print nothing but findings; exit 1 if anything would change
+    WRITE = "write"  # apply the changes
+
+
+@dataclass
+class FileResult:
+    path: Path
+    original: str = ""
+    fixed: str = ""
+    findings: list[Finding] = field(default_factory=list)
+    files: list[FileChange] = field(default_factory=list)
+    error: str | None = None  # "path:line: message"
+
+    @property
+    def changed(self) -> bool:
+        return self.error is None and (self.fixed != self.original or any(f.old != f.new for f in self.files))
+
+    def diff(self) -> str:
+        if self.error is not None:
+            return ""
+        parts = [unified_diff(str(self.path), self.original, self.fixed)]
+        parts += [unified_diff(f.path, f.old or "", f.new, created=f.old is None) for f in self.files]
+        return "".join(parts)
+
+
+def unified_diff(name: str, old: str, new: str, created: bool = False) -> str:
+    if old == new:
+        return ""
+    old_lines = old.splitlines(keepends=True)
+    new_lines = new.splitlines(keepends=True)
+    lines = []
+    for line in difflib.unified_diff(
+        old_lines, new_lines, fromfile="/dev/null" if created else f"a/{name}", tofile=f"b/{name}"
+    ):
+        if not line.endswith("\n"):  # a last line without newline, as git shows it
+            line += "\n\\ No newline at end of file\n"
+        lines.append(line)
+    return "".join(lines)
+
+
+_COLOURS = {"+": "\x1b[32m", "-": "\x1b[31m", "@": "\x1b[36m"}
+
+
+def colourise(diff: str) -> str:
+    out = []
+    for line in diff.splitlines(keepends=True):
+        colour = _COLOURS.get(line[:1])
+        if line.startswith(("+++", "---")):
+            colour = "\x1b[1m"
+        out.append(f"{colour}{line.rstrip(chr(10))}\x1b[0m\n" if colour else line)
+    return "".join(out)
+
+
+@dataclass
+class Report:
+    mode: Mode
+    results: list[FileResult] = field(default_factory=list)
+
+    @property
+    def changed(self) -> list[FileResult]:
+        return [r for r in self.results if r.changed]
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [r for r in self.results if r.error is not None]
+
+    def exit_code(self) -> int:
+        if self.failed:
+            return 2
+        if self.mode is Mode.CHECK and self.changed:
+            return 1
+        return 0
+
+    def findings_text(self) -> str:
+        lines = []
+        for r in self.results:
+            if r.error:
+                lines.append(r.error)
+            for f in r.findings:
+                state = " [fixed]" if f.fixed else ""
+                lines.append(f"{r.path}:{f.line}: {f.code} {f.severity}: {f.message}{state}")
+        return "\n".join(lines) + ("\n" if lines else "")
+
+    def summary(self) -> str:
+        n_changed, n_failed = len(self.changed), len(self.failed)
+        n_same = len(self.results) - n_changed - n_failed
+        verb = "changed" if self.mode is Mode.WRITE else "would change"
+        parts = [f"{n_changed} file{'s' * (n_changed != 1)} {verb}", f"{n_same} unchanged"]
+        if n_failed:
+            parts.append(f"{n_failed} failed")
+        unfixed = sum(1 for r in self.results for f in r.findings if not f.fixed and f.severity != "info")
+        if unfixed:
+            parts.append(f"{unfixed} finding{'s' * (unfixed != 1)} left to a person")
+        return ", ".join(parts) + ".\n"
+
+
+def write_out(text: str, stream=None) -> None:
+    stream = stream or sys.stdout
+    stream.write(text)

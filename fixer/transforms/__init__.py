@@ -1,0 +1,63 @@
+"""The transform interface, shared by every module in this package.
+
+A transform is a module-level object with a ``code`` prefix, a ``name`` and one method,
+``apply(doc, analysis, options) -> Result``. It never writes files and never raises for a
+Dockerfile it cannot handle: it returns findings that say so and no edits.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..analysis import Analysis
+from ..document import Document, Edit
+from ..options import Options
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str  # e.g. "USR001"
+    severity: str  # error | warning | info
+    line: int  # 1-based line in the input file (0: the whole file)
+    message: str
+    fixed: bool = False
+
+    def __post_init__(self) -> None:
+        assert self.severity in SEVERITIES, self.severity
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """A file other than the Dockerfile that a transform writes (``.dockerignore``)."""
+
+    path: str  # absolute
+    old: str | None  # None: the file does not exist yet
+    new: str
+
+
+@dataclass
+class Result:
+    edits: list[Edit] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    files: list[FileChange] = field(default_factory=list)
+
+
+class Transform(Protocol):
+    code: str  # the prefix of every finding code it emits, e.g. "USR"
+    name: str  # the option name, e.g. "nonroot"
+    summary: str  # one line for ``imgfix rules``
+
+    def apply(self, doc: Document, analysis: Analysis, options: Options) -> Result: ...
+
+
+# The fixed order the pipeline runs them in: structure first, then the base image, the user,
+# the build context, and last the references that name the final images.
+_MODULES = ("nonroot",)
+
+
+def all_transforms() -> list[Transform]:
+    return [importlib.import_module(f"{__name__}.{m}").TRANSFORM for m in _MODULES]

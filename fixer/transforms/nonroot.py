@@ -1,0 +1,371 @@
+"""USR: run the final stage as a dedicated non-root user.
+
+## What it does
+Makes the stage that is built by default (and every stage named with ``--target``) run as a
+non-root user: creates a system group and user with the distro's own tool in one RUN after the
+stage's last RUN, makes VOLUME paths and runtime folders the stage creates writable for it,
+and adds a numeric ``USER uid:gid``. Images without user tools (scratch, distroless,
+ubi-minimal) get a numeric USER only; images that ship a user (``node``) or a non-root default
+(distroless ``:nonroot``, bitnami, Chainguard) keep theirs; nginx becomes nginx-unprivileged.
+
+## Why is this bad?
+A process that runs as root in a container is root on the host's kernel: one escape from the
+application is one step from the node. Kubernetes' ``runAsNonRoot`` can only verify a numeric
+USER. Linters flag the missing USER; the user still has to be created, which they leave to you.
+
+## Example
+    FROM python:3.12-slim
+    RUN pip install flask
+    CMD ["flask", "run"]
+
+## Use instead
+    FROM python:3.12-slim
+    RUN pip install flask
+    RUN groupadd --system --gid 10001 app \\
+        && useradd --system --no-log-init --uid 10001 --gid 10001 ... app
+    USER 10001:10001
+    CMD ["flask", "run"]
+
+## Fix safety
+Safe for applications that only read their own files. Files the image copies stay owned by
+root and read-only for the app (``--chown`` changes that). Entrypoints that drop privileges
+themselves (gosu, su-exec, ...) and servers that bind a privileged port with no unprivileged
+variant are reported and left alone.
+
+## References
+hadolint DL3002, Checkov CKV_DOCKER_3 / CKV_DOCKER_8, Trivy DS002.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .. import catalogue
+from ..analysis import Analysis, Stage, is_root_user, substitute
+from ..document import Document, Edit
+from ..imageref import ImageRef
+from ..options import Options
+from ..parser import Instruction
+from . import Finding, Result
+
+CODES = {
+    "USR001": ("warning", "The stage runs as root"),
+    "USR002": ("info", "The distro of the base image is assumed"),
+    "USR003": ("info", "The entrypoint drops privileges itself"),
+    "USR004": ("warning", "A privileged port is exposed by a non-root stage"),
+    "USR005": ("warning", "The stage runs as root and cannot be fixed safely"),
+    "USR006": ("error", "A --target stage does not exist"),
+}
+
+# Instructions that describe how the container runs rather than how the image is built: the
+# new USER goes before this trailing block, after the last instruction that builds.
+_RUNTIME_METADATA = {"CMD", "ENTRYPOINT", "HEALTHCHECK", "EXPOSE", "STOPSIGNAL", "LABEL", "MAINTAINER", "ONBUILD", "USER"}
+_SAFE_PATH = re.compile(r"^/[A-Za-z0-9._@+/-]*$")
+
+
+class NonRoot:
+    code = "USR"
+    name = "nonroot"
+    summary = "Run the final stage as a dedicated non-root user, created with the distro's own tools."
+
+    def apply(self, doc: Document, analysis: Analysis, options: Options) -> Result:
+        result = Result()
+        for stage in self._targets(analysis, options, result):
+            _StageFix(doc, analysis, options, stage, result).run()
+        return result
+
+    @staticmethod
+    def _targets(analysis: Analysis, options: Options, result: Result) -> list[Stage]:
+        targets = [analysis.final_stage] if analysis.final_stage else []
+        for name in options.targets:
+            stage = analysis.stage_named(name)
+            if stage is None:
+                result.findings.append(Finding("USR006", "error", 0, f"--target {name}: no stage is named {name}"))
+            elif stage not in targets:
+                targets.append(stage)
+        return targets
+
+
+class _StageFix:
+    def __init__(self, doc: Document, analysis: Analysis, options: Options, stage: Stage, result: Result) -> None:
+        self.doc, self.analysis, self.options, self.stage, self.result = doc, analysis, options, stage, result
+        self.line = stage.from_instr.start_line
+        self.label = f"stage {stage.name}" if stage.name else "the final stage"
+
+    def finding(self, code: str, message: str, line: int | None = None, fixed: bool = False) -> None:
+        self.result.findings.append(Finding(code, CODES[code][0], line or self.line, message, fixed))
+
+    def run(self) -> None:
+        stage = self.stage
+        user_instr, user = stage.last_user
+        root_facts = stage.root_image.facts
+        if user is not None:
+            resolved = substitute(user, self.analysis.global_args | self._stage_args())
+            if resolved is None:
+                self.finding("USR005", f"USER {user} cannot be resolved statically; left alone", user_instr.start_line)
+                return
+            if not is_root_user(resolved):
+                self._check_ports(low_port_ok=False)
+                return
+        elif root_facts.runs_as and not is_root_user(root_facts.runs_as):
+            self._check_ports(low_port_ok=False)
+            return
+        explicit_root = user_instr if user is not None else None
+
+        if self._drops_privileges():
+            return
+        if root_facts.low_port is not None:
+            self._unprivileged_server(root_facts)
+            return
+
+        family, how = stage.distro
+        edits = self._user_edits(family, how, explicit_root)
+        if edits is None:
+            return
+        if self.options.chown:
+            edits += self._chown_copies()
+        self.result.edits.extend(edits)
+        self._check_ports(low_port_ok=False)
+
+    # ------------------------------------------------------------------ decisions
+
+    def _stage_args(self) -> dict[str, str | None]:
+        from ..analysis import arg_defaults
+
+        out: dict[str, str | None] = {}
+        for instr in self.stage.of("ARG"):
+            out.update(arg_defaults(instr))
+        return out
+
+    def _drops_privileges(self) -> bool:
+        stage = self.stage
+        facts = stage.root_image.facts
+        users = catalogue.users()
+        commands = set(users["privilege_drop_commands"])
+        reason = None
+        if facts.drops_privileges and not self._own_entrypoint():
+            reason = f"the official {stage.root_image.image.familiar} entrypoint starts as root and drops privileges"
+        for words in stage.run_commands if reason is None else []:
+            if any(w.rsplit("/", 1)[-1] in commands for w in words):
+                reason = f"a RUN line installs or calls {next(w for w in words if w.rsplit('/', 1)[-1] in commands)}"
+                break
+        if reason is None:
+            for instr in self._entrypoints():
+                words = instr.value or []
+                hit = next((w for w in " ".join(words).split() if w.rsplit("/", 1)[-1] in commands), None)
+                if hit:
+                    reason = f"{instr.cmd} calls {hit}"
+                    break
+                script = self._entrypoint_script(words)
+                if script and any(re.search(p, script[1]) for p in users["privilege_drop_phrases"]):
+                    reason = f"the entrypoint script {script[0]} drops privileges"
+                    break
+        if reason:
+            self.finding("USR003", f"{self.label} starts as root on purpose: {reason}; left alone")
+        return reason is not None
+
+    def _entrypoints(self) -> list[Instruction]:
+        found: list[Instruction] = []
+        stage: Stage | None = self.stage
+        while stage is not None:
+            found += stage.of("ENTRYPOINT", "CMD")
+            stage = stage.parent
+        return found
+
+    def _own_entrypoint(self) -> bool:
+        return any(i.cmd == "ENTRYPOINT" for i in self._entrypoints())
+
+    def _entrypoint_script(self, words: list[str]) -> tuple[str, str] | None:
+        """The text of a script the entrypoint runs, found through the COPY that put it there."""
+        if self.analysis.context is None:
+            return None
+        from ..context import BuildContext
+
+        context = BuildContext(self.analysis.context)
+        candidates = [w for w in " ".join(words).split() if "/" in w or w.endswith(".sh")]
+        for copy in self.stage.of("COPY", "ADD"):
+            if any(f.startswith("--from") for f in copy.flags or []) or copy.heredocs:
+                continue
+            sources = (copy.value or [])[:-1]
+            for src in sources:
+                base = src.rstrip("/").rsplit("/", 1)[-1]
+                if any(c.rstrip("/").rsplit("/", 1)[-1] == base for c in candidates):
+                    text = context.read_text(src)
+                    if text is not None:
+                        return src, text
+        return None
+
+    # ------------------------------------------------------------------ edits
+
+    def _user_edits(self, family, how: str, explicit_root: Instruction | None) -> list[Edit] | None:
+        opts, stage = self.options, self.stage
+        facts = stage.root_image.facts
+        users = catalogue.users()
+        lines: list[str] = []
+        run_parts: list[str] = []
+        writable = self._writable_dirs()
+        if family is None:
+            self.finding(
+                "USR002",
+                f"the distro of {stage.root_image.base_text or 'the base image'} is unknown ({how}); "
+                f"assumed it has no user tools and used a numeric USER {opts.uid}:{opts.gid}",
+            )
+            user = f"{opts.uid}:{opts.gid}"
+        elif family.user_tool == "windows":
+            if any(w in users["windows_admin_commands"] for i in self._entrypoints() for w in " ".join(i.value or []).split()):
+                self.finding("USR005", f"{self.label} runs a Windows service that needs the administrator account; left alone")
+                return None
+            user = users["windows_user"]
+        elif facts.user is not None:
+            spec = facts.user
+            user = f"{spec.uid}:{spec.gid}"
+            if writable:
+                run_parts = self._writable_parts(writable, spec.uid, spec.gid)
+        elif family.user_tool == "none":
+            uid = family.nonroot_uid or opts.uid
+            gid = family.nonroot_uid or opts.gid
+            user = f"{uid}:{gid}"
+            if writable:
+                self.finding(
+                    "USR005",
+                    f"{', '.join(writable)} stay owned by root: the image has no shell to change that; "
+                    f"copy them with --chown={uid}:{gid}",
+                )
+        else:
+            template = catalogue.user_creation(family.user_tool)
+            if family.user_tool_install:
+                run_parts.append(family.user_tool_install)
+            run_parts += [t.format(user=opts.user, uid=opts.uid, gid=opts.gid) for t in template]
+            run_parts += self._writable_parts(writable, opts.uid, opts.gid)
+            user = f"{opts.uid}:{opts.gid}"
+
+        anchor = self._anchor()
+        indent = self.doc.indent_of(anchor)
+        if run_parts:
+            parts = [run_parts[0]] + [f"&& {p}" for p in run_parts[1:]]
+            lines.append(self.doc.render_instruction("RUN", *parts, indent=indent))
+        lines.append(self.doc.render_instruction("USER", user, indent=indent))
+        new_text = "".join(lines)
+        who = f"{opts.user} ({user})" if run_parts and facts.user is None else user
+        self.finding("USR001", f"{self.label} ran as root; it now runs as {who}", fixed=True)
+        if explicit_root is not None and explicit_root.start > anchor.start:
+            return [self.doc.replace(explicit_root, new_text)]
+        return [self.doc.insert_after(anchor, new_text)]
+
+    def _anchor(self) -> Instruction:
+        """The last instruction of the stage that builds (the new lines go right after it)."""
+        anchor = self.stage.from_instr
+        for instr in self.stage.instructions:
+            if instr.cmd not in _RUNTIME_METADATA:
+                anchor = instr
+        return anchor
+
+    def _writable_dirs(self) -> list[str]:
+        """VOLUME paths and the folders the stage's RUN lines create outside system paths."""
+        system = catalogue.users()["system_paths"]
+        dirs: list[str] = []
+        for volume in self.stage.of("VOLUME"):
+            for path in volume.value or []:
+                dirs.append(path)
+        for words in self.stage.run_commands:
+            if words and words[0] == "mkdir":
+                dirs += [w for w in words[1:] if not w.startswith("-")]
+        keep = []
+        for path in dirs:
+            path = path.rstrip("/") or "/"
+            if not _SAFE_PATH.match(path) or path == "/" or path.startswith("/tmp"):
+                continue
+            if any(path == s or path.startswith(s + "/") for s in system) or path in keep:
+                continue
+            keep.append(path)
+        return keep
+
+    def _writable_parts(self, dirs: list[str], uid: int, gid: int) -> list[str]:
+        if not dirs:
+            return []
+        joined = " ".join(dirs)
+        return [f"mkdir -p {joined}", f"chown {uid}:{gid} {joined}"]
+
+    def _chown_copies(self) -> list[Edit]:
+        edits = []
+        for instr in self.stage.of("COPY", "ADD"):
+            if any(f.startswith("--chown") for f in instr.flags or []):
+                continue
+            edit = self.doc.add_flag(instr, f"--chown={self.options.uid}:{self.options.gid}")
+            if edit is not None:
+                edits.append(edit)
+        return edits
+
+    def _unprivileged_server(self, facts) -> None:
+        root = self.stage.root_image
+        image = root.image
+        reason = None
+        if facts.unprivileged is None:
+            reason = f"{image.familiar} binds port {facts.low_port} as root and has no unprivileged variant"
+        elif root.base_args:
+            reason = f"the FROM of {image.familiar} is built from ARG {', '.join(root.base_args)}"
+        elif image.digest:
+            reason = f"{image.familiar} is pinned by digest; the unprivileged variant has another digest"
+        else:
+            reason = self._server_config_problem(facts.low_port)
+        if reason:
+            self.finding("USR005", f"{self.label} runs as root: {reason}; left alone")
+            return
+        new_ref = ImageRef.parse(facts.unprivileged).with_tag(image.tag)
+        span = self.doc.find_word(root.from_instr, root.base_text)
+        edit = span and self.doc.replace_span(root.from_instr, *span, str(new_ref))
+        if not edit:
+            self.finding("USR005", f"{self.label} runs as root: the FROM line is split over several lines; left alone")
+            return
+        edits = [edit]
+        for expose in self.stage.of("EXPOSE"):
+            for port in expose.value or []:
+                number, _, proto = port.partition("/")
+                if number == str(facts.low_port):
+                    span = self.doc.find_word(expose, port)
+                    new = f"{facts.unprivileged_port}" + (f"/{proto}" if proto else "")
+                    edit = span and self.doc.replace_span(expose, *span, new)
+                    if edit:
+                        edits.append(edit)
+        self.result.edits.extend(edits)
+        self.finding(
+            "USR001",
+            f"{self.label} ran {image.familiar} as root; it now uses {new_ref.familiar}, "
+            f"which listens on {facts.unprivileged_port} as a non-root user",
+            fixed=True,
+        )
+
+    def _server_config_problem(self, low_port: int) -> str | None:
+        """Why a copied server configuration would break without root, if it would."""
+        from ..context import BuildContext
+
+        context = BuildContext(self.analysis.context) if self.analysis.context else None
+        for copy in self.stage.of("COPY", "ADD"):
+            dest = (copy.value or [""])[-1]
+            if not dest.startswith("/etc/nginx"):
+                continue
+            if any(f.startswith("--from") for f in copy.flags or []):
+                return f"line {copy.start_line} copies a server configuration from another stage that cannot be checked"
+            for src in (copy.value or [])[:-1]:
+                text = context.read_text(src) if context else None
+                if text is None:
+                    return f"the server configuration {src} (line {copy.start_line}) could not be read to check its port"
+                for port in re.findall(r"^\s*listen\s+(?:[\w.:\[\]]+:)?(\d+)", text, re.M):
+                    if int(port) < 1024:
+                        return f"{src} listens on port {port}, which needs root"
+        return None
+
+    def _check_ports(self, low_port_ok: bool) -> None:
+        for expose in self.stage.of("EXPOSE"):
+            for port in expose.value or []:
+                number = port.split("/", 1)[0]
+                if number.isdigit() and int(number) < 1024 and not low_port_ok:
+                    self.finding(
+                        "USR004",
+                        f"EXPOSE {port}: a non-root process cannot bind ports below 1024 without "
+                        "CAP_NET_BIND_SERVICE (Kubernetes does not grant it by default); listen on a port ≥ 1024",
+                        expose.start_line,
+                    )
+
+
+TRANSFORM = NonRoot()

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import pytest
+
+from golden import GOLDEN, case_options, cases, run_case
+from fixer.pipeline import fix
+
+
+@pytest.mark.parametrize("case", cases(), ids=lambda p: p.name)
+def test_golden(case):
+    fixed, ignore, findings = run_case(case)
+    assert fixed == (case / "expected.Dockerfile").read_bytes().decode("utf-8")
+    if (case / "expected.dockerignore").exists():
+        assert ignore == (case / "expected.dockerignore").read_text()
+    if (case / "expected.findings").exists():
+        assert findings == (case / "expected.findings").read_text().splitlines()
+
+
+@pytest.mark.parametrize("case", cases(), ids=lambda p: p.name)
+def test_golden_is_idempotent(case):
+    expected = (case / "expected.Dockerfile").read_bytes().decode("utf-8")
+    options = case_options(case)
+    if "error" in (case / "expected.findings").read_text() if (case / "expected.findings").exists() else False:
+        return
+    assert fix(expected, options, options.context).fixed == expected
+
+
+def test_there_are_golden_cases():
+    assert len(cases()) >= 10, GOLDEN
