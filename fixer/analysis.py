@@ -169,9 +169,10 @@ def split_commands(script: str) -> list[list[str]]:
 
 
 class Analysis:
-    def __init__(self, doc: Document, context: Path | None = None) -> None:
+    def __init__(self, doc: Document, context: Path | None = None, path: Path | None = None) -> None:
         self.doc = doc
-        self.context = context
+        self.context = context  # the build context folder, when known
+        self.path = path  # the Dockerfile's own path, when it is a file
         self.global_args: dict[str, str | None] = {}
         self.stages: list[Stage] = []
         self._build()

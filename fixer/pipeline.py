@@ -78,13 +78,13 @@ def _line_mapper(original: str, current: str):
     return lambda line: mapping.get(line, line) if line else 0
 
 
-def run_transforms(text: str, options: Options, context: Path | None) -> Outcome:
+def run_transforms(text: str, options: Options, context: Path | None, path: Path | None = None) -> Outcome:
     doc = parse_document(text)
     outcome = Outcome(original=text, fixed=text)
     for transform in all_transforms():
         if not options.wants(transform.code):
             continue
-        result = transform.apply(doc, Analysis(doc, context), options)
+        result = transform.apply(doc, Analysis(doc, context, path), options)
         to_original = _line_mapper(text, doc.text)
         for f in result.findings:
             if options.wants(f.code):
@@ -101,11 +101,11 @@ def run_transforms(text: str, options: Options, context: Path | None) -> Outcome
     return outcome
 
 
-def fix(text: str, options: Options, context: Path | None = None) -> Outcome:
+def fix(text: str, options: Options, context: Path | None = None, path: Path | None = None) -> Outcome:
     """The whole pipeline with its stability check."""
-    outcome = run_transforms(text, options, context)
+    outcome = run_transforms(text, options, context, path)
     if outcome.changed:
-        again = run_transforms(outcome.fixed, options, context)
+        again = run_transforms(outcome.fixed, options, context, path)
         if again.fixed != outcome.fixed:
             raise FixError("internal error: the rewrite is not stable (a second run changes it again); nothing written")
     return outcome

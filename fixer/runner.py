@@ -21,7 +21,7 @@ def fix_file(path: Path, options: Options) -> FileResult:
     result.original = result.fixed = text
     context = options.context or path.parent
     try:
-        outcome = fix(text, options, context)
+        outcome = fix(text, options, context, path)
     except FixError as err:
         result.error = f"{path}:{err.line}: {err.message}"
         return result

@@ -38,7 +38,7 @@ def run_case(case: Path):
     text = (case / "Dockerfile").read_bytes().decode("utf-8")
     options = case_options(case)
     try:
-        outcome = fix(text, options, options.context)
+        outcome = fix(text, options, options.context, case / "Dockerfile")
     except FixError as err:
         return text, None, [f"error {err.line} {err.message}"]
     ignore = None

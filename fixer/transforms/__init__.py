@@ -56,6 +56,8 @@ class Transform(Protocol):
 
 # The fixed order the pipeline runs them in: structure first, then the base image, the user,
 # the build context, and last the references that name the final images.
+# Each helper module registers here, in this order:
+#   multistage, slim, nonroot, dockerignore, registry, pin
 _MODULES = ("nonroot",)
 
 
