@@ -29,6 +29,7 @@ class Family:
     package_managers: tuple[str, ...] = ()
     nonroot_uid: int | None = None
     user_tool_install: str | None = None  # where the family's images may lack the tool
+    lint_ignore: str | None = None  # hadolint rule that install line cannot satisfy
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ def families() -> dict[str, Family]:
             tuple(f.get("package_managers", ())),
             f.get("nonroot_uid"),
             f.get("user_tool_install", {}).get("command"),
+            f.get("user_tool_install", {}).get("lint_ignore"),
         )
         for name, f in _data()["families"].items()
     }

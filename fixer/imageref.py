@@ -67,6 +67,14 @@ class ImageRef:
     def with_tag(self, tag: str | None) -> ImageRef:
         return replace(self, tag=tag)
 
+    def with_digest(self, digest: str | None) -> ImageRef:
+        return replace(self, digest=digest)
+
+    @property
+    def key(self) -> str:
+        """``registry/path:tag``, normalised: the lock file's key for a tag."""
+        return f"{self.repository}:{self.tag}" if self.tag else self.repository
+
     def __str__(self) -> str:
         name = self.familiar if not self.explicit_registry else f"{self.registry}/{self.path}"
         if self.tag:
@@ -74,3 +82,160 @@ class ImageRef:
         if self.digest:
             name += f"@{self.digest}"
         return name
+
+
+# ---------------------------------------------------------------------------------- spelling
+# Rewrites keep the reference as the author spelled it (``docker.io/python`` stays that way):
+# they edit the text, split into its name, tag and digest, never re-render a normalised form.
+
+_SHA256 = re.compile(r"^sha256:[0-9a-f]{64}$")
+RESERVED = {"scratch"}  # ``FROM scratch`` names no image
+
+
+def split_reference(text: str) -> tuple[str, str | None, str | None]:
+    """``name[:tag][@digest]`` as written -> (name, tag, digest), without normalising."""
+    rest, _, digest = text.partition("@")
+    last_slash = rest.rfind("/")
+    colon = rest.rfind(":")
+    if colon > last_slash:
+        return rest[:colon], rest[colon + 1 :], digest or None
+    return rest, None, digest or None
+
+
+def join_reference(name: str, tag: str | None, digest: str | None) -> str:
+    return name + (f":{tag}" if tag else "") + (f"@{digest}" if digest else "")
+
+
+def is_sha256_digest(value: str) -> bool:
+    return bool(_SHA256.match(value))
+
+
+def registry_of(text: str) -> str:
+    """The registry host a written name points to (``docker.io`` when none is written)."""
+    first, sep, _ = text.partition("/")
+    if sep and ("." in first or ":" in first or first == "localhost" or first != first.lower()):
+        return first
+    return DEFAULT_REGISTRY
+
+
+
+
+# ---------------------------------------------------------------------------------- where a FROM's image is written
+_ONE_VAR = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+_ARG_VALUE = r"(?:(?<=\s)|^){name}=(\"[^\"]*\"|'[^']*'|[^\s\"']*)"
+
+
+@dataclass(frozen=True)
+class RefSite:
+    """Where the text of one stage's base image lives, and how to rewrite it.
+
+    ``kind`` is ``from`` (the reference is written in the FROM line) or ``arg`` (the FROM is
+    built from one global ARG whose default supplies part or all of the reference). ``prefix``
+    and ``suffix`` are the literal text around the ``$VAR`` in the FROM.
+    """
+
+    kind: str
+    from_instr: object
+    reference: str  # the full reference with ARG defaults substituted
+    from_span: tuple[int, int]  # logical span of the image word in the FROM line
+    arg: str | None = None
+    arg_instr: object | None = None
+    arg_span: tuple[int, int] | None = None  # logical span of the ARG value, quotes excluded
+    prefix: str = ""
+    suffix: str = ""
+    var_text: str = ""  # ``${V}`` / ``$V`` as written
+
+    def rewrite(self, new_reference: str) -> tuple[str, object, tuple[int, int], str] | None:
+        """(where, instruction, logical span, new text) that make the FROM read ``new_reference``.
+
+        None when the change cannot be written in one place (it would touch both the ARG
+        value and the literal text around it).
+        """
+        if self.kind == "from":
+            return ("from", self.from_instr, self.from_span, new_reference)
+        value = self.reference[len(self.prefix) : len(self.reference) - len(self.suffix)]
+        if new_reference.startswith(self.prefix) and new_reference.endswith(self.suffix):
+            middle = new_reference[len(self.prefix) : len(new_reference) - len(self.suffix)]
+            if len(self.prefix) + len(self.suffix) <= len(new_reference):
+                return ("arg", self.arg_instr, self.arg_span, middle)
+        # the ARG value stays; the literal text around it changes
+        at = new_reference.find(value) if value else -1
+        if at >= 0 and value:
+            new_prefix, new_suffix = new_reference[:at], new_reference[at + len(value) :]
+            if new_prefix + value + new_suffix == new_reference:
+                return ("from", self.from_instr, self.from_span, new_prefix + self.var_text + new_suffix)
+        return None
+
+
+def locate(stage, analysis) -> tuple[RefSite | None, str]:
+    """The ``RefSite`` of a stage that names an image, or None and why it cannot be edited."""
+    instr = stage.from_instr
+    text = stage.base_text
+    if not text:
+        return None, "the FROM names no image"
+    span = _word_span(instr.text, text, _after_flags(instr))
+    if span is None:
+        return None, "the image name could not be found in the FROM line"
+    if stage.base is None:
+        names = ", ".join(stage.base_args) or "?"
+        return None, f"the FROM is built from ARG {names}, which has no default"
+    if "$" not in text:
+        return RefSite("from", instr, text, span), ""
+    variables = list(_ONE_VAR.finditer(text))
+    if len(variables) != 1 or "${" in _ONE_VAR.sub("", text) or text.count("$") != 1:
+        return None, f"the FROM is built from several ARGs or ARG modifiers ({text})"
+    var = variables[0]
+    name = var.group(1) or var.group(2)
+    arg_instr, arg_span = _global_arg(analysis, name)
+    if arg_instr is None:
+        return None, f"ARG {name} has no default before the first FROM"
+    for other in analysis.stages:
+        if any(w.split("=", 1)[0] == name for i in other.of("ARG") for w in i.value or []):
+            return None, f"ARG {name} is also used inside stage {other.name or other.index}; its default is left alone"
+    value = arg_instr.text[arg_span[0] : arg_span[1]]
+    if "$" in value:
+        return None, f"the default of ARG {name} is built from other variables"
+    prefix, suffix = text[: var.start()], text[var.end() :]
+    return (
+        RefSite("arg", instr, prefix + value + suffix, span, name, arg_instr, arg_span, prefix, suffix, var.group(0)),
+        "",
+    )
+
+
+def _after_flags(instr) -> int:
+    """Logical offset just past the keyword and the ``--flag``s of a FROM line."""
+    pos = len(instr.text) - len(instr.text.lstrip()) + len(instr.keyword)
+    for flag in instr.flags or []:
+        at = instr.text.find(flag, pos)
+        if at >= 0:
+            pos = at + len(flag)
+    return pos
+
+
+def _word_span(text: str, word: str, after: int) -> tuple[int, int] | None:
+    pos = after
+    while True:
+        pos = text.find(word, pos)
+        if pos < 0:
+            return None
+        end = pos + len(word)
+        if (pos == 0 or text[pos - 1] in " \t") and (end == len(text) or text[end] in " \t\r\n"):
+            return pos, end
+        pos += 1
+
+
+def _global_arg(analysis, name: str):
+    """The last ARG before the first FROM that gives ``name`` a default, and the value's span."""
+    found = (None, None)
+    pattern = re.compile(_ARG_VALUE.format(name=re.escape(name)))
+    for instr in analysis.doc.instructions:
+        if instr.cmd == "FROM":
+            break
+        if instr.cmd != "ARG":
+            continue
+        for m in pattern.finditer(instr.text):
+            start, end = m.span(1)
+            if m.group(1)[:1] in "\"'" and m.group(1):
+                start, end = start + 1, end - 1
+            found = (instr, (start, end))
+    return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -29,13 +30,30 @@ def fix_file(path: Path, options: Options) -> FileResult:
     return result
 
 
-def run(paths: list[Path], options: Options, mode: Mode, *, show_diff: bool, quiet: bool, colour: bool) -> int:
+def fix_files(files: list[Path], options: Options, jobs: int = 1):
+    """``fix_file`` over the files, in their order; ``jobs`` > 1 (0: one per CPU) uses worker
+    processes, in chunks so that memory stays flat however many files there are."""
+    if jobs == 0:
+        jobs = os.cpu_count() or 1
+    if jobs <= 1 or len(files) < 2:
+        for path in files:
+            yield fix_file(path, options)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
+
+    chunk = max(1, min(64, len(files) // (jobs * 4)))
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(partial(fix_file, options=options), files, chunksize=chunk)
+
+
+def run(paths: list[Path], options: Options, mode: Mode, *, show_diff: bool, quiet: bool, colour: bool, jobs: int = 1) -> int:
     files, errors = discover(paths)
     report = Report(mode)
     for err in errors:
         report.results.append(FileResult(path=err.path, error=f"{err.path}:0: {err.message}"))
-    for path in files:
-        result = fix_file(path, options)
+    for result in fix_files(files, options, jobs):
+        path = result.path
         if mode is Mode.WRITE and result.changed:
             try:
                 if result.fixed != result.original:

@@ -201,7 +201,6 @@ class _StageFix:
         opts, stage = self.options, self.stage
         facts = stage.root_image.facts
         users = catalogue.users()
-        lines: list[str] = []
         run_parts: list[str] = []
         writable = self._writable_dirs()
         if family is None:
@@ -241,16 +240,24 @@ class _StageFix:
 
         anchor = self._anchor()
         indent = self.doc.indent_of(anchor)
+        run_text = ""
         if run_parts:
             parts = [run_parts[0]] + [f"&& {p}" for p in run_parts[1:]]
-            lines.append(self.doc.render_instruction("RUN", *parts, indent=indent))
-        lines.append(self.doc.render_instruction("USER", user, indent=indent))
-        new_text = "".join(lines)
+            run_text = self.doc.render_instruction("RUN", *parts, indent=indent)
+            if family is not None and family.lint_ignore and family.user_tool_install in run_parts:
+                run_text = f"{indent}# hadolint ignore={family.lint_ignore}{self.doc.newline}{run_text}"
+        user_text = self.doc.render_instruction("USER", user, indent=indent)
         who = f"{opts.user} ({user})" if run_parts and facts.user is None else user
         self.finding("USR001", f"{self.label} ran as root; it now runs as {who}", fixed=True)
+        edits = []
+        # the classic builder discards what a RUN changes in a declared VOLUME: chown before it
+        volume = next((v for v in stage.of("VOLUME") if v.start < anchor.start), None)
+        if run_text and volume is not None:
+            edits.append(self.doc.insert_before(volume, run_text))
+            run_text = ""
         if explicit_root is not None and explicit_root.start > anchor.start:
-            return [self.doc.replace(explicit_root, new_text)]
-        return [self.doc.insert_after(anchor, new_text)]
+            return edits + [self.doc.replace(explicit_root, run_text + user_text)]
+        return edits + [self.doc.insert_after(anchor, run_text + user_text)]
 
     def _anchor(self) -> Instruction:
         """The last instruction of the stage that builds (the new lines go right after it)."""

@@ -1,0 +1,8 @@
+FROM alpine:3.20
+RUN apk add --no-cache curl \
+      ca-certificates
+COPY entry.sh /usr/local/bin/entry.sh
+RUN addgroup -S -g 10001 app \
+      && adduser -S -D -H -u 10001 -G app -h /nonexistent -s /sbin/nologin app
+USER 10001:10001
+ENTRYPOINT ["/usr/local/bin/entry.sh"]

@@ -1,0 +1,8 @@
+FROM python:3.12-slim
+COPY . /app
+RUN pip install --no-cache-dir \
+    /app
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --no-log-init --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin app
+USER 10001:10001
+CMD ["python", "-m", "app"]

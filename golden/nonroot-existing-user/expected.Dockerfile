@@ -1,0 +1,4 @@
+FROM debian:bookworm-slim
+RUN useradd --system appuser
+USER appuser
+CMD ["sleep", "infinity"]

@@ -1,0 +1,6 @@
+FROM debian:bookworm-slim
+RUN apt-get update
+RUN echo done
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --no-log-init --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin app
+USER 10001:10001

@@ -1,0 +1,4 @@
+FROM debian:bookworm-slim
+ARG APP_USER
+USER ${APP_USER}
+CMD ["id"]

@@ -1,0 +1,71 @@
+"""Every real-world Dockerfile and every parser vector goes through the whole pipeline."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import SHARED
+from fixer.document import Document
+from fixer.options import Options
+from fixer.pipeline import FixError, fix
+
+CORPUS = sorted(p for p in (SHARED / "corpus" / "real").glob("*") if p.is_file() and p.name != "MANIFEST.tsv") if SHARED.exists() else []
+VECTORS = sorted((SHARED / "vectors" / "parser").glob("*.Dockerfile")) if SHARED.exists() else []
+# transforms that need the network or options are not run here; everything else is
+OPTIONS = Options()
+
+
+def _check(path, tmp_path):
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        pytest.skip(f"{path.name} is not UTF-8: imgfix refuses it with a clear error (tested in test_cli)")
+    context = tmp_path  # an empty build context: nothing from the corpus' own repositories
+    try:
+        outcome = fix(text, OPTIONS, context)
+    except FixError as err:
+        assert err.message and err.line >= 0
+        return None
+    out = outcome.fixed
+    Document(out)  # parses
+    again = fix(out, OPTIONS, context)
+    assert again.fixed == out, "a second run changed the output"
+    original = Document(text)
+    kept = Document(out)
+    # line endings keep their style
+    assert ("\r\n" in out) == ("\r\n" in text)
+    # no comment and no heredoc body is lost
+    comments = [l.strip() for l in text.splitlines() if l.strip().startswith("#")]
+    out_comments = [l.strip() for l in out.splitlines() if l.strip().startswith("#")]
+    for c in comments:
+        assert c in out_comments
+    bodies = [h.content for i in original.instructions for h in (i.sub or i).heredocs]
+    out_bodies = [h.content for i in kept.instructions for h in (i.sub or i).heredocs]
+    for body in bodies:
+        assert body in out_bodies
+    # what no edit touched is unchanged: every original line is still there, in order
+    import difflib
+
+    sm = difflib.SequenceMatcher(None, text.splitlines(), out.splitlines(), autojunk=False)
+    removed = [op for op in sm.get_opcodes() if op[0] in ("delete", "replace")]
+    for _, i1, i2, _, _ in removed:
+        for line in text.splitlines()[i1:i2]:
+            # only FROM/USER/EXPOSE/COPY lines may be rewritten in place
+            assert line.lstrip().split(" ", 1)[0].upper() in {"FROM", "USER", "EXPOSE", "COPY", "ADD", "ARG"}, line
+    return outcome
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.name[:80])
+def test_real_corpus(path, tmp_path):
+    _check(path, tmp_path)
+
+
+@pytest.mark.parametrize("path", VECTORS, ids=lambda p: p.stem)
+def test_parser_vectors_through_pipeline(path, tmp_path):
+    _check(path, tmp_path)
+
+
+def test_corpus_is_here():
+    if not SHARED.exists():
+        pytest.skip(f"{SHARED} is not here: the shared corpus lies beside the project root in CI")
+    assert len(CORPUS) == 95
