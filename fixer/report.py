@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .suppress import Suppressed
 from .transforms import FileChange, Finding
 
 
@@ -28,6 +29,7 @@ class FileResult:
     fixed: str = ""
     findings: list[Finding] = field(default_factory=list)
     files: list[FileChange] = field(default_factory=list)
+    suppressed: list[Suppressed] = field(default_factory=list)  # findings hidden by ``# imgfix: ignore``
     error: str | None = None  # "path:line: message"
 
     @property
@@ -49,7 +51,11 @@ def unified_diff(name: str, old: str, new: str, created: bool = False) -> str:
     new_lines = new.splitlines(keepends=True)
     lines = []
     for line in difflib.unified_diff(
-        old_lines, new_lines, fromfile="/dev/null" if created else f"a/{name}", tofile=f"b/{name}"
+        old_lines,
+        new_lines,
+        # git's a/ b/ prefixes for relative paths, so `git apply` / `patch -p1` take the diff
+        fromfile="/dev/null" if created else (name if name.startswith("/") else f"a/{name}"),
+        tofile=name if name.startswith("/") else f"b/{name}",
     ):
         if not line.endswith("\n"):  # a last line without newline, as git shows it
             line += "\n\\ No newline at end of file\n"
@@ -98,6 +104,9 @@ class Report:
             for f in r.findings:
                 state = " [fixed]" if f.fixed else ""
                 lines.append(f"{r.path}:{f.line}: {f.code} {f.severity}: {f.message}{state}")
+            for s in r.suppressed:
+                f = s.finding
+                lines.append(f"{r.path}:{f.line}: {f.code} {f.severity}: {f.message} [{s.reason}]")
         return "\n".join(lines) + ("\n" if lines else "")
 
     def summary(self) -> str:
@@ -110,6 +119,9 @@ class Report:
         unfixed = sum(1 for r in self.results for f in r.findings if not f.fixed and f.severity != "info")
         if unfixed:
             parts.append(f"{unfixed} finding{'s' * (unfixed != 1)} left to a person")
+        n_suppressed = sum(len(r.suppressed) for r in self.results)
+        if n_suppressed:
+            parts.append(f"{n_suppressed} suppressed")
         return ", ".join(parts) + ".\n"
 
 
