@@ -100,6 +100,11 @@ def test_golden_output_runs_as_non_root_or_says_why(case):
     expected = (case / "expected.Dockerfile").read_text()
     findings = (case / "expected.findings").read_text()
     user = final_user(expected)
+    if "USR001 fixed" in findings:
+        # what Checkov CKV_DOCKER_3/CKV_DOCKER_8 and Trivy DS002 check: the final stage has a
+        # USER instruction, and the last one is not root
+        instr, written = Analysis(Document(expected)).final_stage.last_user
+        assert instr is not None and not is_root_user(written)
     if user is not None and not is_root_user(user):
         return
     # left as root: the transform must have said why

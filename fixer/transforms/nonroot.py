@@ -105,10 +105,10 @@ class _StageFix:
                 self.finding("USR005", f"USER {user} cannot be resolved statically; left alone", user_instr.start_line)
                 return
             if not is_root_user(resolved):
-                self._check_ports(low_port_ok=False)
+                self._check_ports()
                 return
         elif root_facts.runs_as and not is_root_user(root_facts.runs_as):
-            self._check_ports(low_port_ok=False)
+            self._check_ports()
             return
         explicit_root = user_instr if user is not None else None
 
@@ -125,7 +125,7 @@ class _StageFix:
         if self.options.chown:
             edits += self._chown_copies()
         self.result.edits.extend(edits)
-        self._check_ports(low_port_ok=False)
+        self._check_ports()
 
     # ------------------------------------------------------------------ decisions
 
@@ -334,6 +334,12 @@ class _StageFix:
                     edit = span and self.doc.replace_span(expose, *span, new)
                     if edit:
                         edits.append(edit)
+        # say who it runs as, so readers and scanners (CKV_DOCKER_3, DS002) see it too
+        runs_as = catalogue.lookup(new_ref).runs_as
+        if runs_as:
+            anchor = self._anchor()
+            user_line = self.doc.render_instruction("USER", runs_as, indent=self.doc.indent_of(anchor))
+            edits.append(self.doc.insert_after(anchor, user_line))
         self.result.edits.extend(edits)
         self.finding(
             "USR001",
@@ -362,11 +368,11 @@ class _StageFix:
                         return f"{src} listens on port {port}, which needs root"
         return None
 
-    def _check_ports(self, low_port_ok: bool) -> None:
+    def _check_ports(self) -> None:
         for expose in self.stage.of("EXPOSE"):
             for port in expose.value or []:
                 number = port.split("/", 1)[0]
-                if number.isdigit() and int(number) < 1024 and not low_port_ok:
+                if number.isdigit() and int(number) < 1024:
                     self.finding(
                         "USR004",
                         f"EXPOSE {port}: a non-root process cannot bind ports below 1024 without "
