@@ -41,7 +41,8 @@ from __future__ import annotations
 import re
 
 from .. import catalogue
-from ..analysis import Analysis, Stage, is_root_user, substitute
+from ..analysis import Analysis, Stage, arg_defaults, is_root_user, substitute
+from ..context import BuildContext
 from ..document import Document, Edit
 from ..imageref import ImageRef
 from ..options import Options
@@ -130,8 +131,6 @@ class _StageFix:
     # ------------------------------------------------------------------ decisions
 
     def _stage_args(self) -> dict[str, str | None]:
-        from ..analysis import arg_defaults
-
         out: dict[str, str | None] = {}
         for instr in self.stage.of("ARG"):
             out.update(arg_defaults(instr))
@@ -179,8 +178,6 @@ class _StageFix:
         """The text of a script the entrypoint runs, found through the COPY that put it there."""
         if self.analysis.context is None:
             return None
-        from ..context import BuildContext
-
         context = BuildContext(self.analysis.context)
         candidates = [w for w in " ".join(words).split() if "/" in w or w.endswith(".sh")]
         for copy in self.stage.of("COPY", "ADD"):
@@ -350,8 +347,6 @@ class _StageFix:
 
     def _server_config_problem(self, low_port: int) -> str | None:
         """Why a copied server configuration would break without root, if it would."""
-        from ..context import BuildContext
-
         context = BuildContext(self.analysis.context) if self.analysis.context else None
         for copy in self.stage.of("COPY", "ADD"):
             dest = (copy.value or [""])[-1]
