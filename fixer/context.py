@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 MAX_READ = 1 << 20  # project files larger than 1 MiB are not read
@@ -40,11 +41,17 @@ class BuildContext:
     def exists(self, relative: str) -> bool:
         return self.resolve(relative) is not None
 
-    def files(self, limit: int = 100_000) -> list[str]:
-        """Relative paths of the files in the context, without following symlinked folders."""
+    def files(self, limit: int = 100_000, skip_dir: Callable[[str], bool] | None = None) -> list[str]:
+        """Relative paths of the files in the context, without following symlinked folders.
+
+        ``skip_dir(relative_folder)`` returning True leaves that folder out (not walked)."""
         found: list[str] = []
         for dirpath, dirnames, filenames in os.walk(self.root):
             dirnames.sort()
+            if skip_dir is not None:
+                rel = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
+                prefix = "" if rel == "." else rel + "/"
+                dirnames[:] = [d for d in dirnames if not skip_dir(prefix + d)]
             for name in sorted(filenames):
                 found.append(os.path.relpath(os.path.join(dirpath, name), self.root).replace(os.sep, "/"))
                 if len(found) >= limit:

@@ -1,0 +1,570 @@
+"""DIG: keep what the build does not need, and every secret, out of the build context.
+
+## What it does
+Writes the ``.dockerignore`` the build will use when there is none: version-control folders,
+``.env`` files, private keys and certificates, cloud and SSH credential folders, OS and editor
+litter, the Dockerfile and compose files, plus the caches and build outputs of the ecosystems
+found in the context (Python, Node.js, Maven, Gradle, Rust, Go, .NET, Ruby, PHP). When the
+file exists, appends only the entries it lacks, in one marked block at its end; the user's
+lines are never removed, reordered or rewritten. BuildKit reads
+``<Dockerfile name>.dockerignore`` beside the Dockerfile before ``<context>/.dockerignore``:
+that is the file read and completed when it exists.
+
+Every entry is checked with Docker's own matching (moby/patternmatcher) against what the
+build needs: each COPY/ADD source of every stage, each ``RUN --mount=type=bind`` source, and
+the files a later ``COPY --from=<stage>`` takes out of a folder an earlier stage copied from
+the context. An entry that would exclude one of them is dropped, or followed by a ``!``
+exception for that file, and reported.
+
+Files that look like credentials (``.env``, ``*.pem``, ``id_rsa``, ``credentials.json``, an
+``.npmrc`` that holds a token, ...) and that a COPY would send into the image are reported by
+name and excluded; one that the Dockerfile copies by name is kept and reported with a pointer
+to ``RUN --mount=type=secret``. ``ARG`` and ``ENV`` instructions whose name or value looks like
+a secret are reported; their values are never printed.
+
+## Why is this bad?
+Without a ``.dockerignore``, ``COPY . .`` sends ``.git``, ``.env``, keys and ``node_modules``
+to the builder and into the image, where anyone who can pull it can read them (every layer
+keeps them, even when a later RUN deletes them). The context is also uploaded on every build
+and every changed file invalidates the COPY layer's cache.
+
+## Example
+    FROM python:3.12-slim
+    COPY . /app
+
+with ``.env``, ``.git/`` and ``__pycache__/`` in the folder.
+
+## Use instead
+The same Dockerfile, and a ``.dockerignore`` that holds ``.git``, ``**/.env``,
+``**/__pycache__``, ... (and ``!`` exceptions for anything the Dockerfile copies by name).
+
+## Fix safety
+Safe for the files the Dockerfile names. A program that reads an excluded file at build time
+without naming it in a COPY (``COPY . .`` then ``RUN cp certs/ca.crt ...``) loses it: every
+excluded file that a COPY would have sent is counted in the finding, and secrets are named.
+
+## References
+Docker: "Build context" and ".dockerignore files"; BuildKit check SecretsUsedInArgOrEnv;
+hadolint DL3020-adjacent advice; Trivy/Checkov secret scanning.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from .. import ignorefile
+from ..analysis import Analysis, Stage, arg_defaults, substitute
+from ..document import Document
+from ..ignorefile import Glob, IgnoreError, Matcher
+from ..options import Options
+from ..parser import Instruction
+from . import FileChange, Finding, Result
+
+CODES = {
+    "DIG001": ("warning", "The build context has no .dockerignore"),
+    "DIG002": ("info", "The .dockerignore lacks entries"),
+    "DIG003": ("warning", "A COPY sends a file that looks like a secret"),
+    "DIG004": ("warning", "The Dockerfile copies a file that looks like a secret"),
+    "DIG005": ("info", "An entry would exclude a file the build needs"),
+    "DIG006": ("warning", "An ARG or ENV looks like it holds a secret"),
+    "DIG007": ("warning", "The .dockerignore excludes a file the build needs"),
+    "DIG008": ("info", "A source cannot be checked statically"),
+    "DIG009": ("error", "The .dockerignore cannot be used"),
+}
+
+HEADER_NEW = [
+    "# Written by imgfix: keeps what the image does not need out of the build context.",
+    "# Syntax and rules: https://docs.docker.com/build/concepts/context/#dockerignore-files",
+]
+MARKER = "# --- added by imgfix: entries this build context lacked ---"
+_URL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*://|git@)")
+_SHOWN = 5  # file names listed in a finding before "and N more"
+
+
+@cache
+def data() -> dict:
+    return tomllib.loads(resources.files("fixer.data").joinpath("dockerignore.toml").read_text(encoding="utf-8"))
+
+
+def _names(paths: list[str]) -> str:
+    shown = ", ".join(paths[:_SHOWN])
+    return shown + (f" and {len(paths) - _SHOWN} more" if len(paths) > _SHOWN else "")
+
+
+def _user_part(old: str | None) -> str:
+    """The user's lines of an ignore file: all of it but a block imgfix added or wrote."""
+    if not old or old.lstrip(ignorefile.BOM).startswith(HEADER_NEW[0]):
+        return ""
+    return old.split(MARKER)[0]
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
+@dataclass(frozen=True)
+class Need:
+    """A path the build needs from the context."""
+
+    path: str  # cleaned, relative to the context root; "." for the whole context
+    line: int
+    why: str  # "COPY", "ADD", "RUN --mount", "COPY --from=build"
+    glob: bool  # a wildcard source
+    derived: bool = False  # found through COPY --from=<stage> (may also be built in that stage)
+
+    def describe(self) -> str:
+        return f"{self.why} at line {self.line}"
+
+
+class DockerIgnore:
+    code = "DIG"
+    name = "dockerignore"
+    summary = "Write or complete the .dockerignore the build uses; report secrets the context or ARG/ENV would leak."
+
+    def apply(self, doc: Document, analysis: Analysis, options: Options) -> Result:
+        result = Result()
+        _secret_args(analysis, result)
+        if analysis.context is not None:
+            _ContextFix(analysis, result).run()
+        return result
+
+
+def _finding(result: Result, code: str, message: str, line: int = 0, fixed: bool = False) -> None:
+    result.findings.append(Finding(code, CODES[code][0], line, message, fixed))
+
+
+# ---------------------------------------------------------------------------- ARG / ENV
+
+
+def _secret_name(name: str) -> bool:
+    names = data()["secrets"]["names"]
+    if name.upper() in names["allowed_names"]:
+        return False
+    tokens = name.lower().split("_")
+    return any(t in names["denied"] for t in tokens) and not any(t in names["allowed"] for t in tokens)
+
+
+def _secret_value(value: str) -> str | None:
+    for label, regex in data()["secrets"]["values"].items():
+        if re.search(regex, value):
+            return label
+    return None
+
+
+def _secret_args(analysis: Analysis, result: Result) -> None:
+    for instr in analysis.doc.instructions:
+        pairs: list[tuple[str, str | None]] = []
+        if instr.cmd == "ARG":
+            pairs = list(arg_defaults(instr).items())
+        elif instr.cmd == "ENV":
+            words = list(instr.value or [])
+            pairs = [(words[i], words[i + 1]) for i in range(0, len(words) - 1, 3)]
+        for name, value in pairs:
+            kind = f"{instr.cmd} {name}"
+            label = _secret_value(value) if value else None
+            if label:
+                _finding(
+                    result, "DIG006",
+                    f"{kind} holds what looks like {label}; the value stays in the image's history "
+                    "(docker history, image config): pass it with RUN --mount=type=secret instead",
+                    instr.start_line,
+                )
+            elif _secret_name(name) and (instr.cmd == "ARG" or value):
+                where = ("its value is" if instr.cmd == "ENV" else "its default is") if value else "build arguments are"
+                _finding(
+                    result, "DIG006",
+                    f"{kind}: the name says it holds a secret and {where} kept in the image's history; "
+                    "use RUN --mount=type=secret (build) or a runtime secret instead",
+                    instr.start_line,
+                )
+
+
+# ---------------------------------------------------------------------------- sources
+
+
+class _Sources:
+    """What each stage takes from the build context, and where it puts context folders."""
+
+    def __init__(self, analysis: Analysis, context: Path, result: Result) -> None:
+        self.analysis, self.context, self.result = analysis, context, result
+        self.needs: list[Need] = []
+        self.sent: list[Glob] = []  # every source (a file under one of them goes into the image)
+        self.explicit: list[tuple[Glob, Need]] = []  # sources that name files (not the root)
+        # per stage: (absolute destination folder, context folder copied there)
+        self.mounts: dict[int, list[tuple[str, str]]] = {}
+        for stage in analysis.stages:
+            self._stage(stage)
+
+    def _args(self, stage: Stage, upto: Instruction) -> dict[str, str | None]:
+        args = dict(self.analysis.global_args)
+        chain, s = [], stage
+        while s is not None:
+            chain.insert(0, s)
+            s = s.parent
+        for s in chain:
+            for instr in s.instructions:
+                if instr is upto:
+                    break
+                if instr.cmd == "ARG":
+                    for k, v in arg_defaults(instr).items():
+                        if v is not None or k not in args:
+                            args[k] = v if v is not None else args.get(k)
+        return args
+
+    def _resolve(self, text: str, stage: Stage, instr: Instruction) -> str | None:
+        if "$" not in text:
+            return text
+        return substitute(text, self._args(stage, instr))
+
+    def _stage(self, stage: Stage) -> None:
+        mounts = list(self.mounts.get(stage.parent.index, [])) if stage.parent else []
+        workdir = self._workdir_of(stage.parent) if stage.parent else "/"
+        for instr in stage.instructions:
+            if instr.cmd == "WORKDIR":
+                value = self._resolve(" ".join(instr.value or []), stage, instr)
+                workdir = posixpath.normpath(posixpath.join(workdir, value)) if value else workdir
+            elif instr.cmd in ("COPY", "ADD"):
+                mounts += self._copy(stage, instr, workdir)
+            elif instr.cmd == "RUN":
+                self._run_mounts(stage, instr)
+        self.mounts[stage.index] = mounts
+
+    def _workdir_of(self, stage: Stage) -> str:
+        workdir = self._workdir_of(stage.parent) if stage.parent else "/"
+        for instr in stage.of("WORKDIR"):
+            value = self._resolve(" ".join(instr.value or []), stage, instr)
+            workdir = posixpath.normpath(posixpath.join(workdir, value)) if value else workdir
+        return workdir
+
+    def _flag(self, instr: Instruction, name: str) -> str | None:
+        for flag in instr.flags or []:
+            if flag == f"--{name}" or flag.startswith(f"--{name}="):
+                return flag.partition("=")[2]
+        return None
+
+    def _copy(self, stage: Stage, instr: Instruction, workdir: str) -> list[tuple[str, str]]:
+        words = list(instr.value or [])
+        if len(words) < 2:
+            return []
+        from_stage = self._flag(instr, "from")
+        if from_stage is not None:
+            self._copy_from(stage, instr, from_stage, words[:-1])
+            return []
+        dest = self._resolve(words[-1], stage, instr)
+        dest_abs = posixpath.normpath(posixpath.join(workdir, dest)) if dest else None
+        mounts = []
+        for raw in words[:-1]:
+            if raw.startswith("<<") or _URL.match(raw):
+                continue  # a heredoc or a remote source: nothing from the context
+            value = self._resolve(raw, stage, instr)
+            if value is None:
+                _finding(
+                    self.result, "DIG008",
+                    f"{instr.cmd} source {raw} uses a build argument without a default; it was not checked",
+                    instr.start_line,
+                )
+                continue
+            path = ignorefile.clean(value)
+            glob = ignorefile.has_wildcard(path)
+            need = Need(path, instr.start_line, instr.cmd, glob)
+            self.needs.append(need)
+            try:
+                source = Glob(path)
+            except ValueError:
+                continue  # BuildKit rejects it anyway
+            self.sent.append(source)
+            if not source.is_root:
+                self.explicit.append((source, need))
+            if dest_abs and not glob and (path == "." or (self.context / path).is_dir()):
+                mounts.append((dest_abs, path))
+        return mounts
+
+    def _copy_from(self, stage: Stage, instr: Instruction, from_stage: str, sources: list[str]) -> None:
+        """``COPY --from=build /app/x`` after ``COPY . /app`` in build: ``x`` must be sent."""
+        source_stage = self.analysis.stage_named(from_stage)
+        if source_stage is None and from_stage.isdigit() and int(from_stage) < len(self.analysis.stages):
+            source_stage = self.analysis.stages[int(from_stage)]
+        if source_stage is None or source_stage.index >= stage.index:
+            return
+        for raw in sources:
+            value = self._resolve(raw, stage, instr)
+            if not value or ignorefile.has_wildcard(value):
+                continue
+            wanted = posixpath.normpath(posixpath.join(self._workdir_of(source_stage), value))
+            for dest, folder in self.mounts.get(source_stage.index, []):
+                if wanted.startswith(dest.rstrip("/") + "/") and wanted != dest:
+                    rest = wanted[len(dest.rstrip("/")) + 1 :]
+                    path = ignorefile.clean(posixpath.join(folder, rest))
+                    if (self.context / path).exists():  # else the stage builds it
+                        self.needs.append(Need(path, instr.start_line, f"COPY --from={from_stage}", False, True))
+
+    def _run_mounts(self, stage: Stage, instr: Instruction) -> None:
+        for flag in instr.flags or []:
+            if not flag.startswith("--mount="):
+                continue
+            fields = {}
+            for part in flag[len("--mount=") :].split(","):
+                key, _, val = part.partition("=")
+                fields[key.strip().lower()] = val.strip()
+            if fields.get("type", "bind") != "bind" or "from" in fields:
+                continue
+            raw = fields.get("source", fields.get("src", "."))
+            value = self._resolve(raw, stage, instr)
+            if value is None:
+                _finding(self.result, "DIG008", f"RUN --mount source {raw} uses a build argument without a default; it was not checked", instr.start_line)
+                continue
+            path = ignorefile.clean(value)
+            self.needs.append(Need(path, instr.start_line, "RUN --mount", ignorefile.has_wildcard(path)))
+
+
+# ---------------------------------------------------------------------------- the context
+
+
+class _ContextFix:
+    def __init__(self, analysis: Analysis, result: Result) -> None:
+        self.analysis, self.result = analysis, result
+        self.context = Path(analysis.context).resolve()
+        self.dockerfile = Path(analysis.path).resolve() if analysis.path else None
+
+    def finding(self, code: str, message: str, line: int = 0, fixed: bool = False) -> None:
+        _finding(self.result, code, message, line, fixed)
+
+    def run(self) -> None:
+        if not self.context.is_dir():
+            self.finding("DIG009", f"the build context {self.context} is not a folder; no .dockerignore written")
+            return
+        target = ignorefile.locate(self.dockerfile, self.context)
+        label = self._label(target)
+        try:
+            old = ignorefile.read(target)
+            before = Matcher.from_text(old or "")
+        except IgnoreError as err:
+            self.finding("DIG009", f"{label}: {err}; Docker rejects it too: fix it by hand, nothing added")
+            return
+        sources = _Sources(self.analysis, self.context, self.result)
+        files = self._files(before)
+        needs = self._needs(sources.needs, files)
+
+        # what the user's own lines exclude that the build needs
+        user = Matcher.from_text(_user_part(old))
+        ours_broke: list[Need] = []
+        for need in needs:
+            if need.path != "." and before.excluded(need.path):
+                if need.derived:
+                    continue  # the stage may well build it; only new entries are held back for it
+                if user.excluded(need.path):
+                    self.finding(
+                        "DIG007",
+                        f"{label} excludes {need.path}, which the {need.describe()} needs: the build fails or misses it",
+                        need.line,
+                    )
+                else:
+                    ours_broke.append(need)
+
+        secrets = self._secrets(files, sources, before)
+        candidates = self._candidates(files, secrets)
+        lines, notes = self._choose(candidates, before, needs, files)
+        for need in ours_broke:  # a previous imgfix block excludes what this Dockerfile needs
+            if not before.plus(*lines, f"!{need.path}").excluded(need.path):
+                lines.append(f"!{need.path}")
+                notes.append(f"added !{need.path}: an earlier imgfix entry excluded it and the {need.describe()} needs it")
+        lines += self._restore_user_exceptions(before, lines)
+        if not any(line and not line.startswith("#") for line in lines):
+            self._report(label, target, old, [], secrets, notes, before, before, files, sources)
+            return
+        newline = ignorefile.newline_of(old)
+        if old is None:
+            new = "".join(line + "\n" for line in HEADER_NEW + [""] + lines)
+        else:
+            header = [] if MARKER in old else [MARKER]
+            new = ignorefile.append_block(old, lines, header, newline)
+        after = Matcher.from_text(new)
+        for need in needs:  # the guarantee: nothing the build needs became excluded
+            if need.path != "." and after.excluded(need.path) and not before.excluded(need.path):
+                self.finding("DIG009", f"internal error: the new entries would exclude {need.path} ({need.describe()}); nothing written")
+                return
+        self.result.files.append(FileChange(str(target), old, new))
+        self._report(label, target, old, lines, secrets, notes, before, after, files, sources)
+
+    # ------------------------------------------------------------------ facts
+
+    def _label(self, target: Path) -> str:
+        try:
+            return str(target.relative_to(self.context))
+        except ValueError:
+            return target.name
+
+    def _files(self, before: Matcher) -> list[str]:
+        """The files of the context the build sends today (excluded folders are not walked)."""
+        from ..context import BuildContext
+
+        vcs = {".git", ".hg", ".svn"}
+
+        def skip(folder: str) -> bool:
+            if folder.rsplit("/", 1)[-1] in vcs:
+                return True
+            return before.excluded(folder) and not before.may_reinclude_under(folder)
+
+        return [f for f in BuildContext(self.context).files(skip_dir=skip) if not before.excluded(f)]
+
+    def _needs(self, needs: list[Need], files: list[str]) -> list[Need]:
+        """The paths to protect: each source, and each file a wildcard source matches."""
+        out: list[Need] = []
+        for need in needs:
+            out.append(need)
+            if need.glob:
+                try:
+                    glob = Glob(need.path)
+                except ValueError:
+                    continue
+                out += [Need(f, need.line, need.why, False) for f in files if glob.names(f)]
+        return out
+
+    def _secrets(self, files: list[str], sources: _Sources, before: Matcher) -> list[tuple[str, Need | None]]:
+        """(file, the source that names it or None) for secret-looking files a COPY sends."""
+        secrets = data()["secrets"]
+        by_name = Matcher(secrets["files"])
+        content = [(Glob(c["file"]), re.compile(c["regex"])) for c in secrets["content"]]
+        found: list[tuple[str, Need | None]] = []
+        for path in files:
+            if not any(source.sends(path) for source in sources.sent):
+                continue
+            is_secret = by_name.excluded(path)
+            if not is_secret:
+                for glob, regex in content:
+                    if glob.sends(path):
+                        from ..context import BuildContext
+
+                        text = BuildContext(self.context).read_text(path)
+                        is_secret = bool(text and regex.search(text))
+                        break
+            if is_secret:
+                named = next((need for glob, need in sources.explicit if glob.names(path)), None)
+                found.append((path, named))
+        return found
+
+    def _ecosystems(self, files: list[str]) -> list[dict]:
+        found = []
+        for eco in data()["ecosystem"]:
+            detect = Matcher(eco["detect"])
+            if any(detect.excluded(f) for f in files):
+                found.append(eco)
+        return found
+
+    def _candidates(self, files: list[str], secrets: list[tuple[str, Need | None]]) -> list[tuple[str, list[str]]]:
+        """(group title, entries) in the order they are written."""
+        groups = [(g["title"], list(g["entries"])) for g in data()["common"]]
+        from ..files import is_dockerfile_name
+
+        build_files = [f for f in files if is_dockerfile_name(f.rsplit("/", 1)[-1])]
+        if self.dockerfile is not None:
+            try:
+                build_files.insert(0, self.dockerfile.relative_to(self.context).as_posix())
+            except ValueError:
+                pass  # the Dockerfile lies outside the context: it is not sent
+        groups[-1][1].extend(dict.fromkeys(build_files))
+        for eco in self._ecosystems(files):
+            groups.append((eco["name"], list(eco["entries"])))
+        extra = [path for path, named in secrets if named is None]
+        if extra:
+            groups.append(("secrets found in this context", extra))
+        return groups
+
+    # ------------------------------------------------------------------ decisions
+
+    def _choose(
+        self, groups: list[tuple[str, list[str]]], before: Matcher, needs: list[Need], files: list[str]
+    ) -> tuple[list[str], list[str]]:
+        """The lines to add, each group under its title, and notes on what was held back."""
+        lines: list[str] = []
+        notes: list[str] = []
+        seen: set[str] = set()
+        for title, entries in groups:
+            chosen: list[str] = []
+            for entry in entries:
+                pattern = ignorefile.clean_pattern(entry)
+                if pattern is None or pattern in seen:
+                    continue
+                seen.add(pattern)
+                current = before.plus(*lines, *chosen)
+                if pattern.startswith("!"):
+                    # an exception in the template: only where it re-includes a file of the context
+                    rule = Glob(pattern[1:])
+                    if any(rule.names(f) and current.excluded(f) for f in files):
+                        chosen.append(entry)
+                    continue
+                examples = ignorefile.probes(pattern)
+                if examples and all(current.excluded(p) for p in examples):
+                    continue  # already covered
+                if pattern in {ignorefile.clean_pattern(x) for x in before.lines}:
+                    continue
+                trial = current.plus(entry)
+                exceptions: list[str] = []
+                dropped = None
+                for need in needs:
+                    if need.path == "." or not trial.excluded(need.path) or current.excluded(need.path):
+                        continue
+                    folder = (self.context / need.path).is_dir()
+                    if need.glob or folder or need.path == pattern:
+                        dropped = need
+                        break
+                    exceptions.append(f"!{need.path}")
+                if dropped is not None:
+                    notes.append(f"left out {entry}: it would exclude {dropped.path}, which the {dropped.describe()} needs")
+                    continue
+                for exc in dict.fromkeys(exceptions):
+                    need_path = exc[1:]
+                    notes.append(f"{entry} is followed by {exc}: {need_path} is needed by the build")
+                chosen += [entry, *dict.fromkeys(exceptions)]
+            if chosen:
+                lines += [f"# {title}", *chosen]
+        return lines, notes
+
+    def _restore_user_exceptions(self, before: Matcher, lines: list[str]) -> list[str]:
+        """The user's ``!`` lines that the appended entries would override (the last match wins)."""
+        after = before.plus(*lines)
+        again: list[str] = []
+        for line in before.lines:
+            pattern = ignorefile.clean_pattern(line)
+            if not pattern or not pattern.startswith("!"):
+                continue
+            examples = ignorefile.probes(pattern)
+            if any(not before.excluded(p) and after.excluded(p) for p in examples):
+                again.append(line.strip())
+        return (["# the user's exceptions above, repeated so the entries above do not override them"] + again) if again else []
+
+    # ------------------------------------------------------------------ findings
+
+    def _report(self, label, target, old, lines, secrets, notes, before, after, files, sources) -> None:
+        entries = [line for line in lines if line and not line.startswith("#")]
+        sent = [f for f in files if any(s.sends(f) for s in sources.sent)]
+        newly = [f for f in sent if after.excluded(f) and not before.excluded(f)]
+        kept_out = f"; it keeps {_plural(len(newly), 'file')} out of the image ({_names(newly)})" if newly else ""
+        if entries and old is None:
+            self.finding("DIG001", f"no .dockerignore: wrote {label} with {_plural(len(entries), 'entry', 'entries')}{kept_out}", fixed=True)
+        elif entries:
+            self.finding("DIG002", f"{label}: added {_plural(len(entries), 'missing entry', 'missing entries')} in a block at its end{kept_out}", fixed=True)
+        for note in notes:
+            self.finding("DIG005", note, fixed=True)
+        hidden = [path for path, named in secrets if named is None and after.excluded(path)]
+        if hidden:
+            self.finding("DIG003", f"a COPY would send {_names(hidden)} into the image: they look like secrets; now excluded", fixed=True)
+        for path, named in secrets:
+            if named is None and not after.excluded(path):
+                self.finding("DIG003", f"a COPY sends {path} into the image: it looks like a secret and stays included", 0)
+            elif named is not None:
+                self.finding(
+                    "DIG004",
+                    f"{path} looks like a secret and the {named.describe()} copies it into the image: "
+                    "mount it only where it is used with RUN --mount=type=secret,id=...,target=... instead",
+                    named.line,
+                )
+
+
+TRANSFORM = DockerIgnore()
