@@ -16,6 +16,7 @@ from .analysis import Analysis
 from .document import Document, EditConflict, apply_edits
 from .options import Options
 from .parser import KNOWN_KEYWORDS, ParseError
+from .suppress import Suppressed, SuppressionError, filter_result, find_suppressions
 from .transforms import FileChange, Finding, all_transforms
 
 
@@ -34,6 +35,7 @@ class Outcome:
     fixed: str
     findings: list[Finding] = field(default_factory=list)
     files: list[FileChange] = field(default_factory=list)
+    suppressed: list[Suppressed] = field(default_factory=list)  # hidden by ``# imgfix: ignore``
 
     @property
     def changed(self) -> bool:
@@ -78,6 +80,13 @@ def _line_mapper(original: str, current: str):
     return lambda line: mapping.get(line, line) if line else 0
 
 
+def _suppressions(doc: Document):
+    try:
+        return find_suppressions(doc)
+    except SuppressionError as err:
+        raise FixError(err.message, err.line) from None
+
+
 def run_transforms(text: str, options: Options, context: Path | None, path: Path | None = None) -> Outcome:
     doc = parse_document(text)
     outcome = Outcome(original=text, fixed=text)
@@ -85,10 +94,15 @@ def run_transforms(text: str, options: Options, context: Path | None, path: Path
         if not options.wants(transform.code):
             continue
         result = transform.apply(doc, Analysis(doc, context, path), options)
+        result.findings = [f for f in result.findings if options.wants(f.code)]
+        # suppressed findings are reported, their fixes dropped (see fixer.suppress)
         to_original = _line_mapper(text, doc.text)
+        result, hidden = filter_result(result, transform.code, _suppressions(doc), to_original)
         for f in result.findings:
-            if options.wants(f.code):
-                outcome.findings.append(Finding(f.code, f.severity, to_original(f.line), f.message, f.fixed))
+            outcome.findings.append(Finding(f.code, f.severity, to_original(f.line), f.message, f.fixed))
+        for h in hidden:
+            f = h.finding
+            outcome.suppressed.append(Suppressed(Finding(f.code, f.severity, to_original(f.line), f.message, False), h.reason))
         outcome.files += result.files
         if result.edits:
             try:
@@ -98,6 +112,7 @@ def run_transforms(text: str, options: Options, context: Path | None, path: Path
                 raise FixError(f"internal error: {transform.name} produced an invalid rewrite ({err})") from None
     outcome.fixed = doc.text
     outcome.findings.sort(key=lambda f: (f.line, f.code, f.message))
+    outcome.suppressed.sort(key=lambda s: (s.finding.line, s.finding.code, s.finding.message))
     return outcome
 
 

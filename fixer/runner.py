@@ -1,9 +1,16 @@
-"""Runs the pipeline over files: read, fix, report, and write when asked."""
+"""Runs the pipeline over files: read, fix, report, and write when asked.
+
+``fix_file`` is pure (reads one file, returns a ``FileResult``, writes nothing), so it can run
+in worker processes; writing and reporting happen in ``run``. Each file gets its own Options
+(its configuration, resolved here in the main process, then sent to the worker with the path).
+"""
 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from .files import FileError, discover, read_text, write_atomic
@@ -27,31 +34,112 @@ def fix_file(path: Path, options: Options) -> FileResult:
         result.error = f"{path}:{err.line}: {err.message}"
         return result
     result.fixed, result.findings, result.files = outcome.fixed, outcome.findings, outcome.files
+    result.suppressed = outcome.suppressed
     return result
 
 
-def fix_files(files: list[Path], options: Options, jobs: int = 1):
+class GitError(Exception):
+    pass
+
+
+GIT_TIMEOUT = 30  # seconds, per git call
+# Read-only git: no optional locks, no fsmonitor hook, no external diff or textconv programs.
+_GIT = ("git", "--no-optional-locks", "-c", "core.fsmonitor=false", "-c", "diff.external=")
+
+
+def _git(args: list[str], cwd: Path) -> str:
+    env = dict(os.environ, GIT_OPTIONAL_LOCKS="0", GIT_TERMINAL_PROMPT="0")
+    try:
+        proc = subprocess.run(
+            [*_GIT, *args], cwd=cwd, capture_output=True, text=True, timeout=GIT_TIMEOUT, env=env, stdin=subprocess.DEVNULL
+        )
+    except FileNotFoundError:
+        raise GitError("--changed-since needs git, and git is not installed") from None
+    except subprocess.TimeoutExpired:
+        raise GitError(f"git {args[0]} took longer than {GIT_TIMEOUT} s") from None
+    if proc.returncode != 0:
+        raise GitError(f"git {args[0]} failed: {proc.stderr.strip() or proc.returncode}")
+    return proc.stdout
+
+
+def changed_files(ref: str, cwd: Path) -> set[Path]:
+    """Files changed since ``ref`` (from its merge base with HEAD), staged, unstaged or untracked.
+
+    Paths are absolute and resolved. Only read-only git commands run.
+    """
+    if not ref or ref.startswith("-") or any(c.isspace() or ord(c) < 32 for c in ref):
+        raise GitError(f"--changed-since {ref!r} is not a git revision")
+    top = Path(_git(["rev-parse", "--show-toplevel"], cwd).strip())
+    try:
+        _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], top)
+    except GitError:
+        raise GitError(f"--changed-since {ref}: no such commit in {top}") from None
+    base = _git(["merge-base", ref, "HEAD"], top).strip() or ref
+    names = _git(["diff", "--name-only", "--no-renames", "--diff-filter=d", "-z", "--no-ext-diff", base, "--"], top)
+    names += _git(["ls-files", "--others", "--exclude-standard", "-z"], top)
+    return {(top / n).resolve() for n in names.split("\0") if n}
+
+
+def _fix_pair(pair: tuple[Path, Options | str]) -> FileResult:
+    path, options = pair
+    if isinstance(options, str):  # the file's configuration could not be loaded
+        return FileResult(path=path, error=f"{path}:0: {options}")
+    return fix_file(path, options)
+
+
+def fix_files(files: list[Path], options: Options | Callable[[Path], Options], jobs: int = 1):
     """``fix_file`` over the files, in their order; ``jobs`` > 1 (0: one per CPU) uses worker
-    processes, in chunks so that memory stays flat however many files there are."""
+    processes, in chunks so that memory stays flat however many files there are.
+
+    ``options`` is one Options for every file, or a function giving each file's (its
+    configuration); a configuration error fails that file only."""
+    options_for = options if callable(options) else (lambda _path: options)
+
+    def pairs():
+        for path in files:
+            try:
+                yield path, options_for(path)
+            except ValueError as err:  # ConfigError, OptionError
+                yield path, str(err)
+
     if jobs == 0:
         jobs = os.cpu_count() or 1
     if jobs <= 1 or len(files) < 2:
-        for path in files:
-            yield fix_file(path, options)
+        for pair in pairs():
+            yield _fix_pair(pair)
         return
     from concurrent.futures import ProcessPoolExecutor
-    from functools import partial
 
     chunk = max(1, min(64, len(files) // (jobs * 4)))
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(partial(fix_file, options=options), files, chunksize=chunk)
+        yield from pool.map(_fix_pair, pairs(), chunksize=chunk)
 
 
-def run(paths: list[Path], options: Options, mode: Mode, *, show_diff: bool, quiet: bool, colour: bool, jobs: int = 1) -> int:
+def run(
+    paths: list[Path],
+    options: Options | Callable[[Path], Options],
+    mode: Mode,
+    *,
+    show_diff: bool,
+    quiet: bool,
+    colour: bool,
+    jobs: int = 1,
+    fmt: str = "diff",
+    output: Path | None = None,
+    changed_since: str | None = None,
+) -> int:
     files, errors = discover(paths)
     report = Report(mode)
     for err in errors:
         report.results.append(FileResult(path=err.path, error=f"{err.path}:0: {err.message}"))
+    if changed_since is not None:
+        try:
+            changed = changed_files(changed_since, _git_folder(paths))
+        except GitError as err:
+            sys.stderr.write(f"imgfix: {err}\n")
+            return 2
+        files = [f for f in files if f.resolve() in changed]
+    machine = fmt != "diff"
     for result in fix_files(files, options, jobs):
         path = result.path
         if mode is Mode.WRITE and result.changed:
@@ -64,13 +152,31 @@ def run(paths: list[Path], options: Options, mode: Mode, *, show_diff: bool, qui
             except OSError as err:
                 result.error = f"{path}:0: not written ({err.strerror or err}); the file is unchanged"
         report.results.append(result)
-        if show_diff and result.changed:
+        if show_diff and result.changed and not machine and output is None:
             diff = result.diff()
             sys.stdout.write(colourise(diff) if colour else diff)
+    if machine or output is not None:
+        from .formats import render
+
+        text = render(report, fmt)
+        if output is not None:
+            try:
+                write_atomic(output, text)
+            except OSError as err:
+                sys.stderr.write(f"imgfix: {output}: not written ({err.strerror or err})\n")
+                return 2
+        else:
+            sys.stdout.write(text)
     if not quiet:
-        sys.stderr.write(report.findings_text())
+        if not machine:
+            sys.stderr.write(report.findings_text())
         sys.stderr.write(report.summary())
     else:
         for r in report.failed:
             sys.stderr.write(r.error + "\n")
     return report.exit_code()
+
+
+def _git_folder(paths: list[Path]) -> Path:
+    first = paths[0] if paths else Path(".")
+    return first if first.is_dir() else (first.parent if str(first.parent) else Path("."))
