@@ -141,7 +141,7 @@ def is_root_user(user: str) -> bool:
     return name in ROOT_USERS
 
 
-_OPERATORS = {"&&", "||", ";", "|", "&", "(", ")", "{", "}", "!", "then", "do", "else"}
+_OPERATORS = {"&&", "||", ";", "|", "&", "(", ")", "{", "}", "!", "then", "do", "else", "fi", "done"}
 
 
 def split_commands(script: str) -> list[list[str]]:
@@ -154,7 +154,8 @@ def split_commands(script: str) -> list[list[str]]:
         current: list[str] = []
         try:
             for token in lexer:
-                if token in _OPERATORS or set(token) <= set(";&|()"):
+                # an empty quoted word (--gecos "") is a word, not an operator
+                if token in _OPERATORS or (token and set(token) <= set(";&|()")):
                     commands.append(current)
                     current = []
                 else:

@@ -70,6 +70,10 @@ class Document:
         """1-based line number of a source offset."""
         return bisect.bisect_right(self._line_starts, offset)
 
+    def line_start(self, offset: int) -> int:
+        """Source offset of the start of the line holding ``offset``."""
+        return self._line_starts[self.line_of(offset) - 1]
+
     @cached_property
     def lowercase_keywords(self) -> bool:
         words = [i.keyword for i in self.instructions]
@@ -79,7 +83,7 @@ class Document:
         return name.lower() if self.lowercase_keywords else name.upper()
 
     def indent_of(self, instr: Instruction) -> str:
-        line_start = self._line_starts[self.line_of(instr.start) - 1]
+        line_start = self.line_start(instr.start)
         head = self.text[line_start : instr.start]
         first = self.text[instr.start : instr.end]
         return head + first[: len(first) - len(first.lstrip(" \t"))]
@@ -118,12 +122,12 @@ class Document:
         return Edit(instr.end, instr.end, self.newline + new_text[: -len(self.newline)])
 
     def insert_before(self, instr: Instruction, new_text: str) -> Edit:
-        line_start = self._line_starts[self.line_of(instr.start) - 1]
+        line_start = self.line_start(instr.start)
         return Edit(line_start, line_start, new_text)
 
     def replace(self, instr: Instruction, new_text: str) -> Edit:
         """Replace an instruction's lines (``new_text`` ends with a newline)."""
-        line_start = self._line_starts[self.line_of(instr.start) - 1]
+        line_start = self.line_start(instr.start)
         if not self._ends_with_newline(instr.end):
             new_text = new_text[: -len(self.newline)]
         return Edit(line_start, instr.end, new_text)

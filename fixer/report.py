@@ -7,6 +7,7 @@ change; 2 a file could not be processed (the others still were).
 from __future__ import annotations
 
 import difflib
+import os
 import enum
 import sys
 from dataclasses import dataclass, field
@@ -40,8 +41,14 @@ class FileResult:
         if self.error is not None:
             return ""
         parts = [unified_diff(str(self.path), self.original, self.fixed)]
-        parts += [unified_diff(f.path, f.old or "", f.new, created=f.old is None) for f in self.files]
+        parts += [unified_diff(display_path(f.path), f.old or "", f.new, created=f.old is None) for f in self.files]
         return "".join(parts)
+
+
+def display_path(path: str) -> str:
+    """A path as the user would write it: relative to the working folder when inside it."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
 
 
 def unified_diff(name: str, old: str, new: str, created: bool = False) -> str:

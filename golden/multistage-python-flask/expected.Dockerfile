@@ -1,0 +1,23 @@
+# A typical first Dockerfile: full base image, runs as root, no .dockerignore.
+FROM python:3.11 AS builder
+RUN python3 -m venv /opt/venv
+ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
+
+WORKDIR /app
+
+# Install dependencies first so the layer is cached.
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+
+COPY . .
+
+FROM python:3.11-slim
+ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
+WORKDIR /app
+COPY --from=builder /opt/venv /opt/venv
+COPY --from=builder /app /app
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --no-log-init --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin app
+USER 10001:10001
+EXPOSE 5000
+CMD ["python", "app.py"]

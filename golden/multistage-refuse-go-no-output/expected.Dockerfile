@@ -1,0 +1,5 @@
+FROM golang:1.22
+WORKDIR /src
+COPY . .
+RUN go build ./...
+CMD ["go", "run", "."]

@@ -1,0 +1,307 @@
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from fixer.analysis import Analysis
+from fixer.document import Document
+from fixer.options import Options
+from fixer.pipeline import fix
+from fixer.transforms.multistage import (
+    CODES,
+    TRANSFORM,
+    Refused,
+    build_step,
+    is_build_package,
+    runtime_library,
+    split_commands,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(text: str, context: Path | None, select=("MSB",), **extra):
+    options = Options(select=select, context=context, extra=extra)
+    return fix(text, options, context)
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+FLASK = """\
+# build the API
+FROM python:3.11
+
+ARG VERSION=1
+ENV APP_ENV=prod
+WORKDIR /app
+# deps first
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+COPY . .
+LABEL version=$VERSION
+EXPOSE 5000
+HEALTHCHECK CMD python -c "print(1)"
+CMD ["python", "app.py"]
+"""
+
+
+def test_module_registers_first_with_documented_codes():
+    from fixer.transforms import _MODULES
+
+    assert _MODULES[0] == "multistage"
+    assert TRANSFORM.code == "MSB" and set(CODES) == {"MSB001", "MSB002", "MSB003"}
+    doc = __import__("fixer.transforms.multistage", fromlist=["x"]).__doc__
+    for heading in ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety", "## References"):
+        assert heading in doc
+
+
+def test_python_conversion_keeps_the_users_choices(tmp_path):
+    write(tmp_path, {"requirements.txt": "flask\n", "app.py": ""})
+    out = run(FLASK, tmp_path)
+    builder, runtime = out.fixed.split("\nFROM python:3.11-slim\n")
+    assert out.fixed.startswith("# build the API\nFROM python:3.11 AS builder\n")
+    assert "RUN python3 -m venv /opt/venv" in builder
+    assert "# deps first\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n" in builder
+    for line in ("ARG VERSION=1", "ENV APP_ENV=prod", "WORKDIR /app"):
+        assert line in builder and line in runtime
+    for line in ("LABEL version=$VERSION", "EXPOSE 5000", 'HEALTHCHECK CMD python -c "print(1)"', 'CMD ["python", "app.py"]'):
+        assert line not in builder and line in runtime
+    assert "COPY --from=builder /opt/venv /opt/venv\nCOPY --from=builder /app /app\n" in runtime
+    assert "pip install" not in runtime
+    assert [f.code for f in out.findings] == ["MSB001"] and out.findings[0].fixed
+
+
+def test_conversion_is_stable_and_the_runtime_then_goes_non_root(tmp_path):
+    write(tmp_path, {"requirements.txt": "flask\n"})
+    out = run(FLASK, tmp_path, select=("MSB", "USR"))
+    assert fix(out.fixed, Options(select=("MSB", "USR"), context=tmp_path), tmp_path).fixed == out.fixed
+    runtime = out.fixed.split("FROM python:3.11-slim")[1]
+    assert "USER 10001:10001" in runtime and "useradd" in runtime
+    assert "USER" not in out.fixed.split("FROM python:3.11-slim")[0]
+
+
+def test_runtime_libraries_replace_dev_packages(tmp_path):
+    write(tmp_path, {"requirements.txt": "psycopg2\n"})
+    text = (
+        "FROM python:3.12-bookworm\n"
+        "RUN apt-get update && apt-get install -y --no-install-recommends gcc libpq-dev libffi-dev curl "
+        "&& rm -rf /var/lib/apt/lists/*\n"
+        "WORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD [\"python\", \"-m\", \"app\"]\n"
+    )
+    out = run(text, tmp_path)
+    runtime = out.fixed.split("FROM python:3.12-slim-bookworm\n")[1]
+    assert "apt-get install -y --no-install-recommends libpq5 libffi8 curl" in runtime
+    assert "gcc" not in runtime and "-dev" not in runtime
+
+
+def test_runtime_library_data():
+    assert runtime_library("apt", "libpq-dev", None) == "libpq5"
+    assert runtime_library("apt", "libffi-dev", "bullseye") == "libffi7"
+    assert runtime_library("apt", "libssl-dev", "trixie") == "libssl3t64"
+    assert runtime_library("apt", "libc6-dev", None) == ""
+    assert runtime_library("apt", "libnothing-dev", None) is None
+    assert runtime_library("apk", "postgresql-dev", None) == "libpq"
+    assert is_build_package("apt", "build-essential") and is_build_package("apt", "libpq-dev=15.1")
+    assert not is_build_package("apt", "curl")
+
+
+@pytest.mark.parametrize(
+    "words, step",
+    [
+        ("pip install -r r.txt", "pip install"),
+        ("python -m pip install .", "pip install"),
+        ("npm ci", "npm ci"),
+        ("npm run build", "npm run build"),
+        ("yarn", "yarn"),
+        ("go build -o /x .", "go build"),
+        ("./mvnw -B package", "./mvnw package"),
+        ("cargo build --release", "cargo build"),
+        ("python manage.py collectstatic", None),
+        ("npm cache clean --force", None),
+        ("go mod download", None),
+    ],
+)
+def test_build_step(words, step):
+    assert build_step(words.split()) == step
+
+
+def test_global_installs_are_refused():
+    with pytest.raises(Refused):
+        build_step("npm install -g nodemon".split())
+    with pytest.raises(Refused):
+        build_step("yarn global add x".split())
+
+
+def test_split_commands_keeps_empty_words():
+    assert split_commands('adduser --gecos "" --home /x app && ls') == [["adduser", "--gecos", "", "--home", "/x", "app"], ["ls"]]
+
+
+@pytest.mark.parametrize(
+    "dockerfile, files, reason",
+    [
+        ("FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nRUN wget -O /usr/bin/x http://x\nCMD [\"x\"]\n",
+         {"requirements.txt": ""}, "calls wget"),
+        ("FROM python:3.12\nCOPY . .\nRUN pip install -r requirements.txt\nCMD [\"python\", \"a.py\"]\n",
+         {"requirements.txt": ""}, "without a WORKDIR"),
+        ("FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install --target /deps -r requirements.txt\n",
+         {"requirements.txt": ""}, "--target"),
+        ("FROM ubuntu:22.04\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n",
+         {"requirements.txt": ""}, "not a python image"),
+        ("FROM python:3.12@sha256:" + "a" * 64 + "\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n",
+         {"requirements.txt": ""}, "pinned by digest"),
+        ("FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN <<EOF\npip install -r requirements.txt\nEOF\n",
+         {"requirements.txt": ""}, "heredoc"),
+        ("FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /bin/app .\nCMD /bin/app --serve\n",
+         {"go.mod": "module a/app\n"}, "shell form"),
+        ("FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o '/bin/$(id)' .\nCMD [\"/bin/x\"]\n",
+         {"go.mod": "module a/app\n"}, "not a plain path"),
+        ("FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /bin/app .\nRUN apt-get update && apt-get install -y ca-certificates\nENTRYPOINT [\"/bin/app\"]\n",
+         {"go.mod": "module a/app\n"}, "distroless static has no shell"),
+        ("FROM rust:1.79\nWORKDIR /src\nCOPY . .\nRUN cargo build\nCMD [\"./target/debug/x\"]\n",
+         {"Cargo.toml": "[package]\nname='x'\n"}, "--release"),
+        ("FROM maven:3.9-eclipse-temurin-17\nWORKDIR /b\nCOPY . .\nRUN mvn package\nCMD [\"mvn\", \"spring-boot:run\"]\n",
+         {"pom.xml": "<project><artifactId>a</artifactId><version>1</version></project>"}, "runs mvn"),
+        ("FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN apt-get update && apt-get install -y 'gcc;id'\nRUN pip install .\n",
+         {"setup.py": ""}, "not a plain package name"),
+        ("FROM python:3.12\nWORKDIR /app\nCOPY --chown=$(id) . .\nRUN pip install .\n",
+         {"setup.py": ""}, "not a plain user:group"),
+    ],
+)
+def test_what_does_not_fit_is_left_unchanged_with_a_reason(tmp_path, dockerfile, files, reason):
+    write(tmp_path, files)
+    out = run(dockerfile, tmp_path)
+    assert out.fixed == dockerfile
+    assert [f.code for f in out.findings] == ["MSB002"], out.findings
+    assert reason in out.findings[0].message and not out.findings[0].fixed
+
+
+def test_stages_that_build_nothing_are_left_alone_silently(tmp_path):
+    write(tmp_path, {"requirements.txt": ""})
+    text = "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN curl -o /x http://x\nCMD [\"python\", \"a.py\"]\n"
+    out = run(text, tmp_path)
+    assert out.fixed == text and out.findings == []
+
+
+def test_unknown_ecosystem_is_reported(tmp_path):
+    text = "FROM debian:12\nRUN apt-get update && apt-get install -y gcc\nWORKDIR /s\nCOPY . .\nRUN gcc -o /x x.c\n"
+    out = run(text, tmp_path)
+    assert out.fixed == text and [f.code for f in out.findings] == ["MSB003"]
+
+
+def test_go_without_output_flag_uses_the_module_name(tmp_path):
+    write(tmp_path, {"go.mod": "module example.com/me/svc\n"})
+    text = "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build\nENTRYPOINT [\"./svc\"]\n"
+    out = run(text, tmp_path)
+    assert "COPY --from=builder /src/svc /src/svc" in out.fixed
+    assert "FROM gcr.io/distroless/static-debian12:nonroot" in out.fixed and "ENV CGO_ENABLED=0" in out.fixed
+
+
+def test_rust_that_needs_a_shell_gets_debian_slim(tmp_path):
+    write(tmp_path, {"Cargo.toml": "[package]\nname = 'srv'\n"})
+    text = "FROM rust:1.79-bookworm\nRUN apt-get update && apt-get install -y libssl-dev pkg-config\nWORKDIR /w\nCOPY . .\nRUN cargo build --release\nCMD ./target/release/srv\n"
+    out = run(text, tmp_path)
+    assert "FROM debian:bookworm-slim" in out.fixed and "libssl3" in out.fixed.split("FROM debian")[1]
+
+
+def test_keywords_case_crlf_and_missing_final_newline(tmp_path):
+    write(tmp_path, {"requirements.txt": ""})
+    text = "from python:3.11\r\nworkdir /app\r\ncopy . .\r\nrun pip install -r requirements.txt\r\ncmd [\"python\", \"a.py\"]"
+    out = run(text, tmp_path)
+    assert out.fixed.startswith("from python:3.11 as builder\r\n")
+    assert "\n" not in out.fixed.replace("\r\n", "") and not out.fixed.endswith("\n")
+    assert Document(out.fixed)
+
+
+def test_an_organisations_template_overrides_the_builtin(tmp_path):
+    write(tmp_path, {"requirements.txt": ""})
+    tpl = tmp_path / "tpl"
+    write(tpl, {"python.Dockerfile.j2": "{{ builder_from }}\n{{ builder_steps }}\nFROM registry.example.com/python:{{ venv | length }}\n{{ metadata }}"})
+    text = "FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD [\"a\"]\n"
+    out = run(text, tmp_path, templates=str(tpl))
+    assert "FROM registry.example.com/python:9\n" in out.fixed
+
+
+def test_a_template_with_an_undefined_variable_is_a_finding_not_a_crash(tmp_path):
+    write(tmp_path, {"requirements.txt": ""})
+    tpl = tmp_path / "tpl"
+    write(tpl, {"python.Dockerfile.j2": "{{ builder_from }}\n{{ no_such_variable }}\n"})
+    text = "FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n"
+    out = run(text, tmp_path, templates=str(tpl))
+    assert out.fixed == text and "no_such_variable" in out.findings[0].message
+
+
+def test_multi_stage_files_are_not_touched(tmp_path):
+    text = "FROM golang:1.22 AS b\nRUN go build -o /x\nFROM scratch\nCOPY --from=b /x /x\n"
+    assert run(text, tmp_path).fixed == text
+
+
+def test_templates_import_jinja2_lazily():
+    out = subprocess.run(
+        [str(ROOT / ".venv/bin/python"), "-c", "import sys, fixer.transforms.multistage, fixer.ecosystem, fixer.init; print('jinja2' in sys.modules, 'libcst' in sys.modules)"],
+        capture_output=True, text=True, check=True,
+    )
+    assert out.stdout.strip() == "False False"
+
+
+# ------------------------------------------------------------------ real builds
+
+BUILDENV = Path("/var/tmp/imgfix-buildenv/env.sh")
+VERIFY = Path(os.environ.get("IMGFIX_SHARED", ROOT.parent / "shared")) / "buildenv" / "verify.sh"
+
+
+def _verify(dockerfile: Path, context: Path, *flags: str) -> dict[str, str]:
+    out = subprocess.run(["bash", str(VERIFY), *flags, str(dockerfile), str(context)], capture_output=True, text=True, timeout=900)
+    values = dict(re.findall(r"^([A-Z_]+)=(.*)$", out.stdout, re.M))
+    values["rc"] = str(out.returncode)
+    return values
+
+
+CLI_DOCKERFILE = """\
+# A CLI tool with a compiled dependency (psycopg2 builds against libpq).
+FROM python:3.11
+
+RUN apt-get update \\
+    && apt-get install -y --no-install-recommends gcc libpq-dev \\
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /src
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY cli.py .
+CMD ["python", "cli.py"]
+"""
+
+
+@pytest.mark.build
+@pytest.mark.skipif(not BUILDENV.exists() or shutil.which("buildah") is None or not VERIFY.exists(), reason="no build environment")
+@pytest.mark.parametrize("app", ["flask", "cli"])
+def test_converted_python_images_build_run_non_root_and_are_smaller(tmp_path, app):
+    if app == "flask":
+        shutil.copytree(ROOT / "examples" / "flask-app", tmp_path, dirs_exist_ok=True)
+        flags = ("-P",)
+    else:
+        write(tmp_path, {
+            "requirements.txt": "psycopg2==2.9.9\n",
+            "cli.py": "import psycopg2.extensions as e\nprint('libpq', e.libpq_version())\n",
+            "Dockerfile": CLI_DOCKERFILE,
+        })
+        flags = ()
+    original = (tmp_path / "Dockerfile").read_text()
+    out = fix(original, Options(select=("MSB", "USR"), context=tmp_path), tmp_path)
+    assert "MSB001" in [f.code for f in out.findings]
+    (tmp_path / "Dockerfile.fixed").write_text(out.fixed)
+    before = _verify(tmp_path / "Dockerfile", tmp_path, *flags)
+    after = _verify(tmp_path / "Dockerfile.fixed", tmp_path, *flags)
+    assert after["RESULT"] == "ok", after
+    assert after["UID"] != "0"
+    assert int(after["IMAGE_SIZE"]) < int(before["IMAGE_SIZE"])
