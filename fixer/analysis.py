@@ -170,8 +170,15 @@ def split_commands(script: str) -> list[list[str]]:
 
 
 class Analysis:
-    def __init__(self, doc: Document, context: Path | None = None, path: Path | None = None) -> None:
+    def __init__(
+        self,
+        doc: Document,
+        context: Path | None = None,
+        path: Path | None = None,
+        mirrors: dict[str, str] | None = None,
+    ) -> None:
         self.doc = doc
+        self.mirrors = mirrors or {}  # source registry -> HOST[/PREFIX] (Options.mirrors())
         self.context = context  # the build context folder, when known
         self.path = path  # the Dockerfile's own path, when it is a file
         self.global_args: dict[str, str | None] = {}
@@ -203,7 +210,7 @@ class Analysis:
         if parent is None and base:
             try:
                 image = ImageRef.parse(base)
-                facts = catalogue.lookup(image)
+                facts = catalogue.lookup(image, self.mirrors)
             except InvalidReference:
                 pass
         platform = next((f.split("=", 1)[1] for f in instr.flags or [] if f.startswith("--platform=")), None)

@@ -109,8 +109,14 @@ def _tag_family(tag: str | None, rules: list[dict]) -> dict:
     return {}
 
 
-def lookup(ref: ImageRef) -> ImageFacts:
+def lookup(ref: ImageRef, mirrors: dict[str, str] | None = None) -> ImageFacts:
+    """Facts about an image; ``mirrors`` (source registry -> HOST[/PREFIX]) lets a mirrored
+    reference be known by the image it mirrors."""
     entry = image_entry(ref.familiar)
+    source = ref.unmirrored(mirrors)
+    if entry is None and source != ref:  # a mirror of an image the catalogue knows
+        ref = source
+        entry = image_entry(ref.familiar)
     generic = _tag_family(ref.tag, _data()["tag_families"])
     if entry is None:
         if not generic:
@@ -134,3 +140,31 @@ def lookup(ref: ImageRef) -> ImageFacts:
         drops_privileges=merged.get("drops_privileges", False),
         entry=merged,
     )
+
+
+# ------------------------------------------------------------------ slim variants, EOL, roles
+
+
+def slim_needs() -> dict[str, dict]:
+    """``[slim.needs]``: what full images have that slim ones lack, keyed by need."""
+    return _data()["slim"]["needs"]
+
+
+def compiling_packages(manager: str) -> dict[str, list[str]]:
+    """Packages of ``pip``/``npm``/``gem`` that compile on install, and the -dev headers they need."""
+    return _data()["slim"]["compiles"].get(manager, {})
+
+
+def rewrite_tag(rules: list[dict], tag: str | None) -> tuple[str, dict] | None:
+    """The tag the first matching ``{match, tag}`` rule makes of ``tag``, with the rule."""
+    if not tag:
+        return None
+    for rule in rules:
+        m = re.fullmatch(rule["match"], tag)
+        if m:
+            return m.expand(rule["tag"]), rule
+    return None
+
+
+def is_eol(facts: ImageFacts, tag: str | None) -> bool:
+    return bool(tag) and any(re.search(p, tag) for p in facts.entry.get("eol", []))

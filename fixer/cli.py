@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
-SUBCOMMANDS = ("fix", "rules", "verify")
+SUBCOMMANDS = ("fix", "rules", "verify", "init")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -53,40 +53,58 @@ def _build_app():
         select: Annotated[Optional[list[str]], typer.Option("--select", help="Codes or prefixes to run (comma-separated).")] = None,
         ignore: Annotated[Optional[list[str]], typer.Option("--ignore", help="Codes or prefixes to skip.")] = None,
         target: Annotated[Optional[list[str]], typer.Option("--target", help="Also harden this stage (repeatable).")] = None,
-        user: Annotated[str, typer.Option("--user", help="Name of the user to create.")] = "app",
-        uid: Annotated[int, typer.Option("--uid", help="Its user id.")] = 10001,
-        gid: Annotated[int, typer.Option("--gid", help="Its group id.")] = 10001,
-        chown: Annotated[bool, typer.Option("--chown", help="COPY/ADD files owned by the new user.")] = False,
+        user: Annotated[Optional[str], typer.Option("--user", help="Name of the user to create (default: app).")] = None,
+        uid: Annotated[Optional[int], typer.Option("--uid", help="Its user id (default: 10001).")] = None,
+        gid: Annotated[Optional[int], typer.Option("--gid", help="Its group id (default: 10001).")] = None,
+        chown: Annotated[Optional[bool], typer.Option("--chown/--no-chown", help="COPY/ADD files owned by the new user.")] = None,
         context: Annotated[Optional[Path], typer.Option("--context", help="Build context folder (default: the Dockerfile's folder).")] = None,
         color: Annotated[Optional[bool], typer.Option("--color/--no-color", help="Colour the diff (default: on a terminal).")] = None,
         jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (0: one per CPU); results keep their order.")] = 1,
+        fmt: Annotated[str, typer.Option("--format", help="Report format: diff, json, sarif or github (Markdown).")] = "diff",
+        output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to this file instead of standard output.")] = None,
+        changed_since: Annotated[Optional[str], typer.Option("--changed-since", help="Only Dockerfiles changed since this git ref (from its merge base with HEAD).")] = None,
+        config: Annotated[Optional[Path], typer.Option("--config", help="Configuration file (default: the nearest .imgfix.toml, or pyproject.toml with [tool.imgfix]).")] = None,
+        registry: Annotated[Optional[str], typer.Option("--registry", help="Pull docker.io base images through this registry: HOST[/PREFIX].")] = None,
+        registry_map: Annotated[Optional[list[str]], typer.Option("--registry-map", help="SOURCE=HOST[/PREFIX]: mirror another registry (repeatable).")] = None,
+        pin_digests: Annotated[Optional[bool], typer.Option("--pin-digests", help="Pin base images to the digest of their tag (contacts registries).")] = None,
+        offline: Annotated[Optional[bool], typer.Option("--offline", help="With --pin-digests: use only the lock file, contact nothing.")] = None,
+        lock_file: Annotated[Optional[Path], typer.Option("--lock-file", help="Lock file of resolved digests (default: imgfix.lock beside the Dockerfile).")] = None,
+        allow_distro_switch: Annotated[Optional[bool], typer.Option("--allow-distro-switch", help="Let slim move to Alpine/minimal variants (another libc or package manager).")] = None,
     ) -> None:
-        from .options import OptionError, Options
+        from .config import ConfigError, Resolver
+        from .formats import FORMATS
+        from .options import OptionError
         from .report import Mode
         from .runner import run
 
         if write and check:
             raise typer.BadParameter("--write and --check exclude each other")
         mode = Mode.WRITE if write else Mode.CHECK if check else Mode.DIFF
+        if fmt not in FORMATS:
+            raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+        # only what the command line gives: it wins over the configuration files (fixer.config)
+        given = {
+            "user": user, "uid": uid, "gid": gid, "chown": chown, "context": context,
+            "targets": tuple(target) if target else None,
+            "select": _split_codes(select) if select else None,
+            "ignore": _split_codes(ignore) if ignore else None,
+            "registry": registry, "pin_digests": pin_digests, "offline": offline, "lock_file": lock_file,
+            "allow_distro_switch": allow_distro_switch,
+            "registry_map": tuple(tuple(m.split("=", 1)) for m in registry_map) if registry_map else None,
+        }
         try:
-            options = Options(
-                user=user,
-                uid=uid,
-                gid=gid,
-                targets=tuple(target or ()),
-                chown=chown,
-                select=_split_codes(select),
-                ignore=_split_codes(ignore),
-                context=context,
-            )
-        except OptionError as err:
+            options = Resolver({k: v for k, v in given.items() if v is not None}, config)
+        except (OptionError, ConfigError) as err:
             typer.echo(f"imgfix: {err}", err=True)
             raise typer.Exit(2) from None
         show_diff = (mode is Mode.DIFF or diff) and not quiet
         colour = sys.stdout.isatty() if color is None else color
         if jobs < 0:
             raise typer.BadParameter("--jobs must be 0 (one per CPU) or more")
-        code = run(paths or [Path(".")], options, mode, show_diff=show_diff, quiet=quiet, colour=colour, jobs=jobs)
+        code = run(
+            paths or [Path(".")], options, mode, show_diff=show_diff, quiet=quiet, colour=colour, jobs=jobs,
+            fmt=fmt, output=output, changed_since=changed_since,
+        )
         raise typer.Exit(code)
 
     @app.command("verify", help="Build and run the original and the rewritten Dockerfile; exit 1 if the rewrite regresses.")
@@ -133,6 +151,26 @@ def _build_app():
             raise typer.Exit(130) from None
         typer.echo(render_json(verdicts) if output_format == "json" else render_table(verdicts), nl=False)
         raise typer.Exit(exit_code(verdicts))
+
+    @app.command("init", help="Write a multi-stage, non-root Dockerfile and a .dockerignore for the project in DIR.")
+    def init_command(
+        directory: Annotated[Path, typer.Argument(help="The project folder (default: .)")] = Path("."),
+        lang: Annotated[str, typer.Option("--lang", help="auto, python, node, go, java or rust.")] = "auto",
+        force: Annotated[bool, typer.Option("--force", help="Overwrite an existing Dockerfile/.dockerignore.")] = False,
+        templates: Annotated[Optional[Path], typer.Option("--templates", help="A folder of templates that override the built-in ones.")] = None,
+    ) -> None:
+        from .init import InitError, init
+
+        try:
+            result = init(directory, lang=lang, force=force, templates=templates)
+        except InitError as err:
+            typer.echo(f"imgfix init: {err}", err=True)
+            raise typer.Exit(1) from None
+        typer.echo(f"detected {result.project.lang} ({', '.join(result.project.evidence) or 'from --lang'})")
+        for note in result.notes:
+            typer.echo(f"  note: {note}")
+        for path in result.written:
+            typer.echo(f"wrote {path}")
 
     @app.command("rules", help="List every transform with its codes.")
     def rules_command() -> None:

@@ -30,12 +30,12 @@ class ImageRef:
         rest, digest = text, None
         if "@" in rest:
             rest, digest = rest.split("@", 1)
-            if not _DIGEST.match(digest):
+            if not _DIGEST.fullmatch(digest):
                 raise InvalidReference(f"invalid digest in {text!r}")
         registry, explicit = DEFAULT_REGISTRY, False
         first, sep, remainder = rest.partition("/")
         if sep and ("." in first or ":" in first or first == "localhost" or first != first.lower()):
-            if not _HOST.match(first):
+            if not _HOST.fullmatch(first):
                 raise InvalidReference(f"invalid registry in {text!r}")
             registry, rest, explicit = first, remainder, True
         tag = None
@@ -43,9 +43,9 @@ class ImageRef:
         colon = rest.rfind(":")
         if colon > last_slash:
             rest, tag = rest[:colon], rest[colon + 1 :]
-            if not _TAG.match(tag):
+            if not _TAG.fullmatch(tag):
                 raise InvalidReference(f"invalid tag in {text!r}")
-        if not _PATH.match(rest):
+        if not _PATH.fullmatch(rest):
             raise InvalidReference(f"invalid repository name in {text!r}")
         if registry in ("docker.io", "index.docker.io", "registry-1.docker.io"):
             registry = DEFAULT_REGISTRY
@@ -69,6 +69,24 @@ class ImageRef:
 
     def with_digest(self, digest: str | None) -> ImageRef:
         return replace(self, digest=digest)
+
+    def unmirrored(self, mirrors: dict[str, str] | None = None) -> ImageRef:
+        """The image a mirror reference stands for. ``mirrors`` maps source registry to
+        HOST[/PREFIX] (``Options.mirrors()``): a configured prefix is replaced by its source
+        registry; an unconfigured one that holds a ``library/`` folder is read as a Docker
+        Hub official image. Otherwise ``self``."""
+        full = f"{self.registry}/{self.path}"
+        by_prefix = {target.rstrip("/"): source for source, target in (mirrors or {}).items()}
+        for prefix, source in sorted(by_prefix.items(), key=lambda kv: -len(kv[0])):
+            if full.startswith(prefix + "/"):
+                rest = full[len(prefix) + 1 :]
+                if source == DEFAULT_REGISTRY and "/" not in rest:
+                    rest = f"library/{rest}"
+                return ImageRef(source, rest, self.tag, self.digest, source != DEFAULT_REGISTRY)
+        if self.registry != DEFAULT_REGISTRY and "/library/" in f"/{self.path}":
+            rest = self.path[self.path.rindex("library/") :]
+            return ImageRef(DEFAULT_REGISTRY, rest, self.tag, self.digest, False)
+        return self
 
     @property
     def key(self) -> str:
@@ -106,8 +124,18 @@ def join_reference(name: str, tag: str | None, digest: str | None) -> str:
     return name + (f":{tag}" if tag else "") + (f"@{digest}" if digest else "")
 
 
+def valid_registry_host(text: str) -> bool:
+    return bool(_HOST.fullmatch(text)) and ("." in text or ":" in text or text == "localhost")
+
+
+def valid_mirror(text: str) -> bool:
+    """``HOST[:PORT][/PREFIX]``: a registry host and an optional repository path prefix."""
+    host, _, prefix = text.partition("/")
+    return valid_registry_host(host) and (not prefix or bool(_PATH.fullmatch(prefix)))
+
+
 def is_sha256_digest(value: str) -> bool:
-    return bool(_SHA256.match(value))
+    return bool(_SHA256.fullmatch(value))
 
 
 def registry_of(text: str) -> str:

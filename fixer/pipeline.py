@@ -76,7 +76,10 @@ def _line_mapper(original: str, current: str):
     mapping: dict[int, int] = {}
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         for k in range(j1, j2):
-            mapping[k + 1] = (i1 + (k - j1) + 1) if tag == "equal" else max(i1, 1)
+            if tag in ("equal", "replace"):  # the line itself, or the one it replaced
+                mapping[k + 1] = i1 + min(k - j1, i2 - i1 - 1) + 1
+            else:  # an inserted line: the original line it follows
+                mapping[k + 1] = max(i1, 1)
     return lambda line: mapping.get(line, line) if line else 0
 
 
@@ -93,7 +96,7 @@ def run_transforms(text: str, options: Options, context: Path | None, path: Path
     for transform in all_transforms():
         if not options.wants(transform.code):
             continue
-        result = transform.apply(doc, Analysis(doc, context, path), options)
+        result = transform.apply(doc, Analysis(doc, context, path, options.mirrors()), options)
         result.findings = [f for f in result.findings if options.wants(f.code)]
         # suppressed findings are reported, their fixes dropped (see fixer.suppress)
         to_original = _line_mapper(text, doc.text)

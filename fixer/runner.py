@@ -140,17 +140,22 @@ def run(
             return 2
         files = [f for f in files if f.resolve() in changed]
     machine = fmt != "diff"
+    written: set[str] = set()  # side files (.dockerignore, lock file) this run has written
     for result in fix_files(files, options, jobs):
         path = result.path
+        if mode is Mode.WRITE and any(c.path in written for c in result.files):
+            # another Dockerfile wrote the same side file after this one was read: redo it
+            result = _fix_pair((path, options(path) if callable(options) else options))
         if mode is Mode.WRITE and result.changed:
             try:
+                for change in result.files:  # side files first: the Dockerfile last, so a
+                    if change.old != change.new:  # failure leaves the Dockerfile as it was
+                        write_atomic(Path(change.path), change.new)
+                        written.add(change.path)
                 if result.fixed != result.original:
                     write_atomic(path, result.fixed)
-                for change in result.files:
-                    if change.old != change.new:
-                        write_atomic(Path(change.path), change.new)
             except OSError as err:
-                result.error = f"{path}:0: not written ({err.strerror or err}); the file is unchanged"
+                result.error = f"{path}:0: not written ({err.strerror or err}); the Dockerfile is unchanged"
         report.results.append(result)
         if show_diff and result.changed and not machine and output is None:
             diff = result.diff()

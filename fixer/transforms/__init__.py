@@ -58,7 +58,7 @@ class Transform(Protocol):
 # the build context, and last the references that name the final images.
 # Each helper module registers here, in this order:
 #   multistage, slim, nonroot, dockerignore, registry, pin
-_MODULES = ("nonroot",)
+_MODULES = ("multistage", "slim", "nonroot", "dockerignore", "registry", "pin")
 
 
 def all_transforms() -> list[Transform]:

@@ -266,14 +266,15 @@ class _Converter:
         for instr in self.stage.instructions:
             line_start = self.doc.line_start(instr.start)
             pre_lines = text[prev:line_start].splitlines(keepends=True)
-            blank = bool(pre_lines) and not pre_lines[0].strip()
-            while pre_lines and not pre_lines[0].strip():
+            blanks = 0
+            while pre_lines and not pre_lines[0].strip():  # kept as the file has them
                 pre_lines.pop(0)
+                blanks += 1
             body = "".join(pre_lines) + text[line_start : instr.end]
             body = body.replace("\r\n", "\n")
             if not body.endswith("\n"):
                 body += "\n"
-            out.append(_Chunk(instr, ("\n" if blank else "") + body))
+            out.append(_Chunk(instr, "\n" * blanks + body))
             prev = instr.end
         return out
 
@@ -620,7 +621,10 @@ class _Converter:
         elif "pnpm" in tools:
             prune = "pnpm prune --prod"
         else:
-            prune = "npm prune --omit=dev"
+            # npm 6 (node ≤ 14) ignores --omit; --production works there and still on npm 10
+            major = re.match(r"(\d+)", self.stage.image.tag or "") if self.stage.image else None
+            old_npm = major is not None and int(major.group(1)) <= 14
+            prune = "npm prune --production" if old_npm else "npm prune --omit=dev"
         return {"runtime_image": self._slim_image("node"), "prune": prune}, ""
 
     def _go(self, plan: _Plan, project: Project) -> tuple[dict, str]:

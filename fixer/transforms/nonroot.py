@@ -332,7 +332,7 @@ class _StageFix:
                     if edit:
                         edits.append(edit)
         # say who it runs as, so readers and scanners (CKV_DOCKER_3, DS002) see it too
-        runs_as = catalogue.lookup(new_ref).runs_as
+        runs_as = catalogue.lookup(new_ref, self.analysis.mirrors).runs_as
         if runs_as:
             anchor = self._anchor()
             user_line = self.doc.render_instruction("USER", runs_as, indent=self.doc.indent_of(anchor))

@@ -1,0 +1,202 @@
+"""What a stage's RUN lines use, read with a real shell parser (bashlex); nothing is executed.
+
+Each simple command of a shell-form RUN (or of a ``RUN <<EOF`` script) becomes a ``Command``
+with its words and, for shell-form RUNs, the logical span of every word in the instruction's
+text, so a transform can edit one word (add a package to an ``apt-get install``) without
+re-rendering the line. A script bashlex cannot parse is reported as such: callers then treat
+the stage as unknown instead of guessing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_WRAPPERS = {"sudo", "env", "exec", "nice", "nohup", "time", "command"}
+_REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+@dataclass
+class Command:
+    words: list[str]  # the command word first, assignments and wrappers removed
+    spans: list[tuple[int, int] | None]  # logical spans in ``run.text`` (None: not editable)
+    run: object  # the RUN Instruction
+    order: int  # position of the command among the stage's commands
+
+    @property
+    def name(self) -> str:
+        return self.words[0].rsplit("/", 1)[-1] if self.words else ""
+
+    def args(self) -> list[str]:
+        return self.words[1:]
+
+
+@dataclass
+class Usage:
+    commands: list[Command] = field(default_factory=list)
+    unparsed: list[tuple[int, str]] = field(default_factory=list)  # (line, why)
+
+    def calls(self, *names: str) -> list[Command]:
+        return [c for c in self.commands if c.name in names]
+
+    def apt_installs(self) -> list[tuple[Command, list[str]]]:
+        """``apt-get install`` / ``apt install`` commands and the packages they name."""
+        out = []
+        for cmd in self.calls("apt-get", "apt", "aptitude"):
+            args = cmd.args()
+            if "install" not in args:
+                continue
+            after = args[args.index("install") + 1 :]
+            out.append((cmd, [a for a in after if not a.startswith("-") and "$" not in a]))
+        return out
+
+    def language_installs(self) -> list[tuple[str, Command, list[str], list[str]]]:
+        """(manager, command, packages named, files read: requirements, package.json, Gemfile)."""
+        out = []
+        for cmd in self.commands:
+            words = cmd.words
+            name = cmd.name
+            if name.startswith("python") and words[1:3] == ["-m", "pip"]:
+                name, words = "pip", ["pip"] + words[3:]
+            if name in ("pip", "pip3") and "install" in words:
+                pkgs, files = [], []
+                rest = words[words.index("install") + 1 :]
+                i = 0
+                while i < len(rest):
+                    w = rest[i]
+                    if w in ("-r", "--requirement", "-c", "--constraint") and i + 1 < len(rest):
+                        files.append(rest[i + 1])
+                        i += 2
+                        continue
+                    if w.startswith("--requirement="):
+                        files.append(w.split("=", 1)[1])
+                    elif w in ("-e", "--editable", "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--target", "-t", "--prefix", "--root"):
+                        i += 2
+                        continue
+                    elif not w.startswith("-") and w != ".":
+                        pkgs.append(w)
+                    i += 1
+                out.append(("pip", cmd, pkgs, files))
+            elif name in ("npm", "yarn", "pnpm") and len(words) > 1 and words[1] in ("install", "i", "ci", "add"):
+                pkgs = [w for w in words[2:] if not w.startswith("-")]
+                out.append(("npm", cmd, pkgs, [] if pkgs and words[1] != "ci" else ["package.json"]))
+            elif name == "yarn" and len(words) == 1:
+                out.append(("npm", cmd, [], ["package.json"]))
+            elif name == "gem" and "install" in words:
+                out.append(("gem", cmd, [w for w in words[words.index("install") + 1 :] if not w.startswith("-")], []))
+            elif name == "bundle" and (len(words) == 1 or words[1] == "install"):
+                out.append(("gem", cmd, [], ["Gemfile.lock", "Gemfile"]))
+        return out
+
+
+def package_name(spec: str) -> str | None:
+    """The distribution name of a pip/npm/gem requirement (``psycopg2==2.9`` -> ``psycopg2``)."""
+    spec = spec.strip().strip("'\"")
+    if spec.startswith("@"):  # scoped npm package
+        return spec.rsplit("@", 1)[0] if spec.count("@") > 1 else spec
+    m = _REQ_NAME.match(spec)
+    return m.group(1).lower().replace("_", "-") if m else None
+
+
+def script_of(run) -> tuple[str, int] | None:
+    """A shell-form RUN's script and its logical offset in ``run.text``; None for exec form."""
+    if run.json or not run.value:
+        return None
+    script = run.value[0]
+    at = run.text.find(script, len(run.keyword))
+    return (script, at) if at >= 0 else (script, -1)
+
+
+def stage_usage(runs: list) -> Usage:
+    """The simple commands of these RUN instructions, in order."""
+    import bashlex
+    from bashlex import ast, errors
+
+    usage = Usage()
+    for run in runs:
+        scripts: list[tuple[str, int]] = []
+        if run.json:
+            words = list(run.value or [])
+            if len(words) >= 3 and words[0].rsplit("/", 1)[-1] in ("sh", "bash", "dash", "ash") and words[1] == "-c":
+                scripts.append((words[2], -1))  # ["/bin/sh", "-c", "script"]: read the script
+            elif words:
+                usage.commands.append(Command(words, [None] * len(words), run, len(usage.commands)))
+                continue
+        elif run.heredocs:
+            scripts += [(h.content, -1) for h in run.heredocs]
+            # the RUN line itself (``RUN <<EOF bash``) runs the heredoc: nothing else to read
+        else:
+            found = script_of(run)
+            if found:
+                scripts.append(found)
+        for script, offset in scripts:
+            try:
+                trees = bashlex.parse(script)
+            except (errors.ParsingError, NotImplementedError, IndexError, AttributeError, TypeError, ValueError) as err:
+                usage.unparsed.append((run.start_line, f"the shell parser cannot read it ({type(err).__name__})"))
+                continue
+            collected: list[tuple[list[str], list[tuple[int, int]]]] = []
+
+            class Visitor(ast.nodevisitor):
+                def visitcommand(self, node, parts):
+                    words, spans = [], []
+                    for part in parts:
+                        if part.kind == "word":
+                            words.append(part.word)
+                            spans.append(part.pos)
+                    if words:
+                        collected.append((words, spans))
+
+            for tree in trees:
+                Visitor().visit(tree)
+            for words, spans in collected:
+                while words and (re.match(r"^\w+=", words[0]) or words[0] in _WRAPPERS):
+                    words, spans = words[1:], spans[1:]
+                if not words:
+                    continue
+                logical = [(s + offset, e + offset) if offset >= 0 else None for s, e in spans]
+                usage.commands.append(Command(words, logical, run, len(usage.commands)))
+    return usage
+
+
+def runtime_commands(instructions: list, usage: Usage) -> None:
+    """Add the commands CMD, ENTRYPOINT and HEALTHCHECK run (``HEALTHCHECK CMD curl ...``)
+    to ``usage``, ordered after every RUN: they need their tools in the final image."""
+    import bashlex
+    from bashlex import ast, errors
+
+    for instr in instructions:
+        if instr.cmd not in ("CMD", "ENTRYPOINT", "HEALTHCHECK"):
+            continue
+        words = list(instr.value or [])
+        if instr.cmd == "HEALTHCHECK":
+            if not words or words[0].upper() != "CMD":
+                continue
+            words = words[1:]
+        if not words:
+            continue
+        if instr.json:
+            if len(words) >= 3 and words[0].rsplit("/", 1)[-1] in ("sh", "bash") and words[1] == "-c":
+                words = [words[2]]
+            else:
+                usage.commands.append(Command(words, [None] * len(words), instr, 10**6 + len(usage.commands)))
+                continue
+        try:
+            trees = bashlex.parse(words[0])
+        except (errors.ParsingError, NotImplementedError, IndexError, AttributeError, TypeError, ValueError):
+            usage.unparsed.append((instr.start_line, "the shell parser cannot read it"))
+            continue
+        found: list[list[str]] = []
+
+        class Visitor(ast.nodevisitor):
+            def visitcommand(self, node, parts):
+                cmd = [p.word for p in parts if p.kind == "word"]
+                while cmd and (re.match(r"^\w+=", cmd[0]) or cmd[0] in _WRAPPERS):
+                    cmd = cmd[1:]
+                if cmd:
+                    found.append(cmd)
+
+        for tree in trees:
+            Visitor().visit(tree)
+        for cmd in found:
+            usage.commands.append(Command(cmd, [None] * len(cmd), instr, 10**6 + len(usage.commands)))
