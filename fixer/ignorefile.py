@@ -12,6 +12,7 @@ lines starting with ``#`` are comments, blank lines are skipped.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,15 +67,21 @@ def newline_of(text: str | None) -> str:
     return "\r\n" if text and "\r\n" in text else "\n"
 
 
+@functools.lru_cache(maxsize=1024)
+def _pattern_matcher(lines: tuple[str, ...]):
+    """Compiled once per pattern list: transforms build the same matchers again and again (bench/)."""
+    from e2b_dockerfile_utils import PatternMatcher
+
+    return PatternMatcher(list(lines)), {}
+
+
 class Matcher:
     """Docker's decision for paths relative to the context root (``True``: excluded)."""
 
     def __init__(self, lines: list[str]) -> None:
-        from e2b_dockerfile_utils import PatternMatcher
-
         self.lines = list(lines)
         try:
-            self._pm = PatternMatcher(self.lines)
+            self._pm, self._seen = _pattern_matcher(tuple(self.lines))  # _seen: path -> decision, shared
         except ValueError as err:
             raise IgnoreError(str(err)) from None
 
@@ -91,7 +98,10 @@ class Matcher:
         path = clean(path)
         if path in ("", "."):
             return False  # the context root itself is always sent
-        return self._pm.matches(path)
+        seen = self._seen.get(path)
+        if seen is None:
+            seen = self._seen[path] = self._pm.matches(path)
+        return seen
 
     def may_reinclude_under(self, folder: str) -> bool:
         """Whether a ``!`` pattern could re-include something below an excluded folder."""

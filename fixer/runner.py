@@ -155,7 +155,7 @@ def run(
                 if result.fixed != result.original:
                     write_atomic(path, result.fixed)
             except OSError as err:
-                result.error = f"{path}:0: not written ({err.strerror or err}); the Dockerfile is unchanged"
+                result.error = f"{path}:0: not written ({err.strerror or err}); the file is unchanged"
         report.results.append(result)
         if show_diff and result.changed and not machine and output is None:
             diff = result.diff()

@@ -38,7 +38,7 @@ from pathlib import Path
 ENGINES = ("podman", "docker", "buildah")
 PULL_POLICIES = ("never", "missing")
 _LOG_NOISE = re.compile(r"^(Copying (blob|config)|Writing manifest|Storing signatures|Getting image source)")
-_LAYER_ID = re.compile(r"^--> (?:Using cache )?([0-9a-f]{12,64})\s*$", re.M)
+_LAYER_ID = re.compile(r"^--> (?:Using cache )?([0-9a-f]{10,64})\s*$", re.M)
 _BUILD_ARG = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 

@@ -248,7 +248,7 @@ class _StageFix:
         self.finding("USR001", f"{self.label} ran as root; it now runs as {who}", fixed=True)
         edits = []
         # the classic builder discards what a RUN changes in a declared VOLUME: chown before it
-        volume = next((v for v in stage.of("VOLUME") if v.start < anchor.start), None)
+        volume = next((v for v in stage.of("VOLUME") if v.start <= anchor.start), None)
         if run_text and volume is not None:
             edits.append(self.doc.insert_before(volume, run_text))
             run_text = ""

