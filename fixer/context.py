@@ -48,12 +48,12 @@ class BuildContext:
         found: list[str] = []
         for dirpath, dirnames, filenames in os.walk(self.root):
             dirnames.sort()
+            rel = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
+            prefix = "" if rel == "." else rel + "/"
             if skip_dir is not None:
-                rel = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
-                prefix = "" if rel == "." else rel + "/"
                 dirnames[:] = [d for d in dirnames if not skip_dir(prefix + d)]
             for name in sorted(filenames):
-                found.append(os.path.relpath(os.path.join(dirpath, name), self.root).replace(os.sep, "/"))
+                found.append(prefix + name)
                 if len(found) >= limit:
                     return found
         return found

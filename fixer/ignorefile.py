@@ -95,12 +95,11 @@ class Matcher:
         return self._pm.patterns
 
     def excluded(self, path: str) -> bool:
-        path = clean(path)
-        if path in ("", "."):
-            return False  # the context root itself is always sent
-        seen = self._seen.get(path)
+        seen = self._seen.get(path)  # decisions are cached by the path as asked
         if seen is None:
-            seen = self._seen[path] = self._pm.matches(path)
+            cleaned = clean(path)
+            # the context root itself is always sent
+            seen = self._seen[path] = cleaned not in ("", ".") and self._pm.matches(cleaned)
         return seen
 
     def may_reinclude_under(self, folder: str) -> bool:
@@ -177,24 +176,31 @@ class Glob:
     pattern: str
 
     def __post_init__(self) -> None:
-        from e2b_dockerfile_utils import PatternMatcher
-
-        object.__setattr__(self, "_pm", PatternMatcher([self.pattern]) if self.pattern != "." else None)
+        if self.pattern != ".":
+            pm, seen = _pattern_matcher((self.pattern,))  # compiled once, decisions shared
+            object.__setattr__(self, "_pm", pm)
+            object.__setattr__(self, "_seen", seen)
 
     @property
     def is_root(self) -> bool:
         return self.pattern == "."
 
+    def _matches(self, path: str) -> bool:
+        seen = self._seen.get(path)
+        if seen is None:
+            seen = self._seen[path] = self._pm.matches(path)
+        return seen
+
     def sends(self, path: str) -> bool:
         """Whether this source sends the file (it is the file, a folder above it, or a glob match)."""
-        return self.is_root or self._pm.matches(path)
+        return self.is_root or self._matches(path)
 
     def names(self, path: str) -> bool:
         """Whether this source names the file itself (not a folder above it)."""
         if self.is_root:
             return False
         parent = path.rsplit("/", 1)[0] if "/" in path else None
-        return self._pm.matches(path) and (parent is None or not self._pm.matches(parent))
+        return self._matches(path) and (parent is None or not self._matches(parent))
 
 
 def append_block(old: str, lines: list[str], header: list[str], newline: str) -> str:

@@ -93,10 +93,13 @@ def _suppressions(doc: Document):
 def run_transforms(text: str, options: Options, context: Path | None, path: Path | None = None) -> Outcome:
     doc = parse_document(text)
     outcome = Outcome(original=text, fixed=text)
+    analysis = None  # computed once per version of the document
     for transform in all_transforms():
         if not options.wants(transform.code):
             continue
-        result = transform.apply(doc, Analysis(doc, context, path, options.mirrors()), options)
+        if analysis is None or analysis.doc is not doc:
+            analysis = Analysis(doc, context, path, options.mirrors())
+        result = transform.apply(doc, analysis, options)
         result.findings = [f for f in result.findings if options.wants(f.code)]
         # suppressed findings are reported, their fixes dropped (see fixer.suppress)
         to_original = _line_mapper(text, doc.text)

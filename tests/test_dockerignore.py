@@ -132,7 +132,7 @@ def test_absent_file_is_generated_for_the_ecosystems_found(tmp_path):
     (change,) = outcome.files
     assert change.path == str(tmp_path / ".dockerignore") and change.old is None
     lines = change.new.splitlines()
-    for entry in (".git", "**/.env", "**/*.pem", ".aws", ".ssh", "**/.DS_Store", "Dockerfile", "**/__pycache__", "**/node_modules"):
+    for entry in (".git", "**/.env", "**/*.pem", ".aws", ".ssh", "**/.DS_Store", "**/Dockerfile", "**/__pycache__", "**/node_modules"):
         assert entry in lines
     assert "target" not in lines and "**/bin" not in lines  # no Maven/Rust/.NET here
     assert codes(outcome) == ["DIG001"]
@@ -170,7 +170,7 @@ def test_dockerfile_specific_ignore_file_is_read_and_written(tmp_path):
     assert change.path == str(tmp_path / "api.Dockerfile.dockerignore")
     assert change.old == "**/*.pyc\n"
     assert "DIG007" not in codes(outcome)  # the root .dockerignore ("*") is not the one used
-    assert "api.Dockerfile" in change.new.splitlines()
+    assert "**/*.Dockerfile" in change.new.splitlines()  # the Dockerfile itself is kept out
 
 
 def test_idempotent_after_writing(tmp_path):

@@ -459,16 +459,15 @@ class _ContextFix:
 
     def _candidates(self, files: list[str], secrets: list[tuple[str, Need | None]]) -> list[tuple[str, list[str]]]:
         """(group title, entries) in the order they are written."""
-        groups = [(g["title"], list(g["entries"])) for g in data()["common"]]
-        from ..files import is_dockerfile_name
-
-        build_files = [f for f in files if is_dockerfile_name(f.rsplit("/", 1)[-1])]
-        if self.dockerfile is not None:
+        groups = []
+        for group in data()["common"]:
+            present = [p for p in group.get("if_present", []) if any(Matcher([p]).excluded(f) for f in files)]
+            groups.append((group["title"], list(group["entries"]) + present))
+        if self.dockerfile is not None:  # its own name, where the generic patterns miss it
             try:
-                build_files.insert(0, self.dockerfile.relative_to(self.context).as_posix())
+                groups[-1][1].append(self.dockerfile.relative_to(self.context).as_posix())
             except ValueError:
                 pass  # the Dockerfile lies outside the context: it is not sent
-        groups[-1][1].extend(dict.fromkeys(build_files))
         for eco in self._ecosystems(files):
             groups.append((eco["name"], list(eco["entries"])))
         extra = [path for path, named in secrets if named is None]
