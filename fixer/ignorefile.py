@@ -67,12 +67,23 @@ def newline_of(text: str | None) -> str:
     return "\r\n" if text and "\r\n" in text else "\n"
 
 
-@functools.lru_cache(maxsize=1024)
-def _pattern_matcher(lines: tuple[str, ...]):
-    """Compiled once per pattern list: transforms build the same matchers again and again (bench/)."""
+@functools.lru_cache(maxsize=4096)
+def _cleaned(line: str) -> tuple[str, ...]:
+    """What moby makes of one line (PatternMatcher, ported): its cleaned pattern, nothing for
+    comments and blanks; ValueError for a pattern Docker rejects. Lines are independent."""
     from e2b_dockerfile_utils import PatternMatcher
 
-    return PatternMatcher(list(lines)), {}
+    return tuple(PatternMatcher([line]).patterns)
+
+
+@functools.lru_cache(maxsize=1024)
+def _pattern_matcher(lines: tuple[str, ...]):
+    """Built once per pattern list (transforms ask for the same ones again and again):
+    the cleaned patterns, a FastMatcher (moby's decisions, see fixer.patterns) and a cache."""
+    from .patterns import FastMatcher
+
+    cleaned = [pattern for line in lines for pattern in _cleaned(line)]
+    return cleaned, FastMatcher(cleaned), {}
 
 
 class Matcher:
@@ -81,7 +92,8 @@ class Matcher:
     def __init__(self, lines: list[str]) -> None:
         self.lines = list(lines)
         try:
-            self._pm, self._seen = _pattern_matcher(tuple(self.lines))  # _seen: path -> decision, shared
+            # _seen: path -> decision, shared by every Matcher of the same lines
+            self._patterns, self._fast, self._seen = _pattern_matcher(tuple(self.lines))
         except ValueError as err:
             raise IgnoreError(str(err)) from None
 
@@ -92,19 +104,21 @@ class Matcher:
     @property
     def patterns(self) -> list[str]:
         """The cleaned patterns, ``!`` first for exceptions (what moby's ReadAll returns)."""
-        return self._pm.patterns
+        return list(self._patterns)
 
     def excluded(self, path: str) -> bool:
         seen = self._seen.get(path)  # decisions are cached by the path as asked
         if seen is None:
             cleaned = clean(path)
             # the context root itself is always sent
-            seen = self._seen[path] = cleaned not in ("", ".") and self._pm.matches(cleaned)
+            seen = self._seen[path] = cleaned not in ("", ".") and self._fast.matches(cleaned)
         return seen
 
     def may_reinclude_under(self, folder: str) -> bool:
         """Whether a ``!`` pattern could re-include something below an excluded folder."""
-        return self._pm.may_match_under(clean(folder))
+        from e2b_dockerfile_utils import PatternMatcher
+
+        return PatternMatcher(self.lines).may_match_under(clean(folder))
 
     def plus(self, *lines: str) -> Matcher:
         return Matcher(self.lines + list(lines))
@@ -177,8 +191,8 @@ class Glob:
 
     def __post_init__(self) -> None:
         if self.pattern != ".":
-            pm, seen = _pattern_matcher((self.pattern,))  # compiled once, decisions shared
-            object.__setattr__(self, "_pm", pm)
+            _, fast, seen = _pattern_matcher((self.pattern,))  # compiled once, decisions shared
+            object.__setattr__(self, "_fast", fast)
             object.__setattr__(self, "_seen", seen)
 
     @property
@@ -188,7 +202,7 @@ class Glob:
     def _matches(self, path: str) -> bool:
         seen = self._seen.get(path)
         if seen is None:
-            seen = self._seen[path] = self._pm.matches(path)
+            seen = self._seen[path] = self._fast.matches(path)
         return seen
 
     def sends(self, path: str) -> bool:

@@ -461,7 +461,8 @@ class _ContextFix:
         """(group title, entries) in the order they are written."""
         groups = []
         for group in data()["common"]:
-            present = [p for p in group.get("if_present", []) if any(Matcher([p]).excluded(f) for f in files)]
+            matchers = [(p, Matcher([p])) for p in group.get("if_present", [])]
+            present = [p for p, m in matchers if any(m.excluded(f) for f in files)]
             groups.append((group["title"], list(group["entries"]) + present))
         if self.dockerfile is not None:  # its own name, where the generic patterns miss it
             try:

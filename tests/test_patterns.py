@@ -1,0 +1,48 @@
+"""The fast evaluator gives moby's (PatternMatcher's) decisions."""
+
+from __future__ import annotations
+
+import json
+
+from e2b_dockerfile_utils import PatternMatcher
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import shared_path
+from fixer.patterns import FastMatcher
+
+_segment = st.sampled_from(["a", "b", "ab", "c.d", "*", "**", "?", "a*", "*b", "[ab]", "[^a]", "a?", "\\*", "x+y", "(z)"])
+_pattern = st.builds(
+    lambda neg, lead, segs: ("!" if neg else "") + ("/" if lead else "") + "/".join(segs),
+    st.booleans(), st.booleans(), st.lists(_segment, min_size=1, max_size=4),
+)
+_path = st.lists(st.sampled_from(["a", "b", "ab", "c.d", "*", "x+y", "(z)", "ba"]), min_size=1, max_size=5).map("/".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_pattern, min_size=1, max_size=8), st.lists(_path, min_size=1, max_size=12))
+def test_same_decisions_as_patternmatcher(patterns, paths):
+    try:
+        reference = PatternMatcher(patterns)
+    except ValueError:
+        return
+    fast = FastMatcher(reference.patterns)
+    for path in sorted(paths, key=len, reverse=True):  # deep paths first: parents get computed on the way
+        assert fast.matches(path) == reference.matches(path), (patterns, path)
+
+
+def test_moby_vectors():
+    """Against what moby/patternmatcher itself decided (the cleaning is Matcher's job)."""
+    from fixer.ignorefile import clean
+
+    checked = 0
+    for case in json.loads(shared_path("vectors", "dockerignore-moby.json").read_text()):
+        moby = case["moby_patternmatcher"]
+        if "results" not in moby:
+            continue  # a file moby rejects: Matcher reports it
+        fast = FastMatcher(moby["cleaned"])
+        for path, excluded in moby["results"].items():
+            cleaned = clean(path)
+            assert (cleaned not in ("", ".") and fast.matches(cleaned)) == excluded, (case["name"], path)
+            checked += 1
+    assert checked >= 60
