@@ -170,6 +170,7 @@ def render_project(project: Project, templates: Path | None = None) -> tuple[str
         builder_steps="",
         runtime_steps="",
         metadata="",
+        generated=True,  # a new service: the template supplies EXPOSE, HEALTHCHECK and CMD
         app_dir=APP_DIR,
         runtime_packages=[],
         package_manager="apt",

@@ -32,10 +32,19 @@ class FileResult:
     files: list[FileChange] = field(default_factory=list)
     suppressed: list[Suppressed] = field(default_factory=list)  # findings hidden by ``# imgfix: ignore``
     error: str | None = None  # "path:line: message"
+    _released: bool | None = field(default=None, repr=False)  # ``changed`` once the texts are gone
 
     @property
     def changed(self) -> bool:
+        if self._released is not None:
+            return self.error is None and self._released
         return self.error is None and (self.fixed != self.original or any(f.old != f.new for f in self.files))
+
+    def release(self) -> None:
+        """Drop the texts once they are written and shown: memory stays flat over many files."""
+        self._released = self.changed
+        self.original = self.fixed = ""
+        self.files = []
 
     def diff(self) -> str:
         if self.error is not None:

@@ -160,6 +160,8 @@ def run(
         if show_diff and result.changed and not machine and output is None:
             diff = result.diff()
             sys.stdout.write(colourise(diff) if colour else diff)
+        if not machine and output is None:
+            result.release()  # the summary needs only the findings and whether it changed
     if machine or output is not None:
         from .formats import render
 

@@ -20,7 +20,7 @@ _path = st.lists(st.sampled_from(["a", "b", "ab", "c.d", "*", "x+y", "(z)", "ba"
 
 
 @settings(max_examples=1500, deadline=None)
-@given(st.lists(_pattern, min_size=1, max_size=8), st.lists(_path, min_size=1, max_size=12))
+@given(st.lists(_pattern, min_size=1, max_size=20), st.lists(_path, min_size=1, max_size=12))
 def test_same_decisions_as_patternmatcher(patterns, paths):
     try:
         reference = PatternMatcher(patterns)

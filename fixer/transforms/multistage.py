@@ -507,6 +507,7 @@ class _Converter:
             metadata="".join(variables.pop("metadata", plan.metadata)).lstrip("\n"),
             app_dir=plan.app_dir,
             copy_flags=self._copy_flags(plan),
+            generated=False,  # the user's own EXPOSE/CMD/... (metadata), even when there are none
         )
         name = f"{project0.lang}{variables.pop('variant', '')}.Dockerfile.j2"
         try:
