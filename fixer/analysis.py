@@ -144,24 +144,52 @@ def is_root_user(user: str) -> bool:
 _OPERATORS = {"&&", "||", ";", "|", "&", "(", ")", "{", "}", "!", "then", "do", "else", "fi", "done"}
 
 
+# POSIX shell tokens: an operator, a comment (only where a word could start), or a word made
+# of unquoted characters, backslash escapes and quoted strings
+_TOKEN = re.compile(
+    r"""(?P<op>[;&|()]+)|(?P<comment>\#.*)|(?P<word>(?:[^\s'"\\;&|()]|\\.|'[^']*'|"(?:\\.|[^"\\])*")+)|(?P<space>\s+)"""
+)
+_QUOTED = re.compile(r"\\(.)|'([^']*)'|\"((?:\\.|[^\"\\])*)\"")
+
+
+def _unquote(word: str) -> str:
+    """The word as the shell passes it on: quotes removed, escapes resolved."""
+    if not any(c in word for c in "'\"\\"):
+        return word
+
+    def part(m: re.Match) -> str:
+        if m.group(1) is not None:
+            return m.group(1)
+        if m.group(2) is not None:
+            return m.group(2)
+        return re.sub(r'\\([\\"$`])', r"\1", m.group(3))
+
+    return _QUOTED.sub(part, word)
+
+
 def split_commands(script: str) -> list[list[str]]:
     """Split shell text into simple commands: a forgiving tokenizer, nothing is executed."""
     commands: list[list[str]] = []
     for line in re.sub(r"\\\r?\n", " ", script).splitlines():
-        lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|()")
-        lexer.whitespace_split = True
-        lexer.commenters = "#"
         current: list[str] = []
-        try:
-            for token in lexer:
-                # an empty quoted word (--gecos "") is a word, not an operator
-                if token in _OPERATORS or (token and set(token) <= set(";&|()")):
+        pos = 0
+        while pos < len(line):
+            m = _TOKEN.match(line, pos)
+            if m is None:
+                break  # an unbalanced quote: keep what was read
+            pos = m.end()
+            if m.lastgroup == "word":
+                word = _unquote(m.group())
+                if word in _OPERATORS:  # if/then/do... keywords end a command too
                     commands.append(current)
                     current = []
                 else:
-                    current.append(token)
-        except ValueError:
-            pass  # unbalanced quotes: keep what was read
+                    current.append(word)
+            elif m.lastgroup == "op":
+                commands.append(current)
+                current = []
+            elif m.lastgroup == "comment":
+                break
         commands.append(current)
     for words in commands:  # drop leading VAR=value assignments and sudo/exec wrappers
         while words and (re.match(r"^\w+=", words[0]) or words[0] in ("sudo", "exec", "env")):

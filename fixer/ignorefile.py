@@ -124,6 +124,7 @@ class Matcher:
         return Matcher(self.lines + list(lines))
 
 
+@functools.lru_cache(maxsize=16384)
 def clean(path: str) -> str:
     """A path relative to the context root, cleaned like Go's filepath.Clean, no leading ``/``."""
     import posixpath
@@ -137,6 +138,7 @@ def clean(path: str) -> str:
     return path
 
 
+@functools.lru_cache(maxsize=4096)
 def clean_pattern(line: str) -> str | None:
     """The pattern a line stands for, cleaned as moby does (None for comments and blanks)."""
     if line.startswith("#"):
@@ -158,20 +160,21 @@ def has_wildcard(pattern: str) -> bool:
     return bool(_WILDCARD.search(pattern))
 
 
-def probes(pattern: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def probes(pattern: str) -> tuple[str, ...]:
     """Example paths a pattern excludes, to ask another matcher whether it already covers
     them: ``**/*.py[co]`` gives ``x.pyc``, ``x.pyo``, ``d/x.pyc``, ``d/x.pyo``. Empty when
     no example can be made (negated classes, ranges, escapes)."""
     pattern = pattern.lstrip("!")
     if "\\" in pattern:
-        return []
+        return ()
     bodies = [pattern]
     while any("[" in b for b in bodies):
         expanded = []
         for body in bodies:
             m = re.search(r"\[([^\]]*)\]", body)
             if m is None or not m.group(1) or m.group(1)[0] in "^!" or "-" in m.group(1):
-                return []
+                return ()
             expanded += [body[: m.start()] + ch + body[m.end() :] for ch in dict.fromkeys(m.group(1))]
         bodies = expanded[:16]
     out = []
@@ -180,7 +183,7 @@ def probes(pattern: str) -> list[str]:
             probe = prefix + body.removeprefix("**/")
             probe = probe.replace("/**/", "/d/").replace("**", "x").replace("*", "x").replace("?", "x")
             out.append(clean(probe))
-    return out
+    return tuple(out)
 
 
 @dataclass(frozen=True)

@@ -93,17 +93,18 @@ def _suppressions(doc: Document):
 def run_transforms(text: str, options: Options, context: Path | None, path: Path | None = None) -> Outcome:
     doc = parse_document(text)
     outcome = Outcome(original=text, fixed=text)
-    analysis = None  # computed once per version of the document
+    analysis = suppressions = None  # computed once per version of the document
     for transform in all_transforms():
         if not options.wants(transform.code):
             continue
         if analysis is None or analysis.doc is not doc:
             analysis = Analysis(doc, context, path, options.mirrors())
+            suppressions = _suppressions(doc)
         result = transform.apply(doc, analysis, options)
         result.findings = [f for f in result.findings if options.wants(f.code)]
         # suppressed findings are reported, their fixes dropped (see fixer.suppress)
         to_original = _line_mapper(text, doc.text)
-        result, hidden = filter_result(result, transform.code, _suppressions(doc), to_original)
+        result, hidden = filter_result(result, transform.code, suppressions, to_original)
         for f in result.findings:
             outcome.findings.append(Finding(f.code, f.severity, to_original(f.line), f.message, f.fixed))
         for h in hidden:

@@ -95,9 +95,9 @@ def test_glob_sends_and_names():
 
 
 def test_probes():
-    assert ignorefile.probes("**/*.py[co]") == ["x.pyc", "d/x.pyc", "x.pyo", "d/x.pyo"]
-    assert ignorefile.probes("[^a].txt") == []
-    assert ignorefile.probes("!.env.example") == [".env.example"]
+    assert ignorefile.probes("**/*.py[co]") == ("x.pyc", "d/x.pyc", "x.pyo", "d/x.pyo")
+    assert ignorefile.probes("[^a].txt") == ()
+    assert ignorefile.probes("!.env.example") == (".env.example",)
 
 
 def test_locate_prefers_the_dockerfile_specific_ignore_file(tmp_path):

@@ -50,6 +50,7 @@ hadolint DL3020-adjacent advice; Trivy/Checkov secret scanning.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 import tomllib
@@ -133,6 +134,20 @@ class DockerIgnore:
         if analysis.context is not None:
             _ContextFix(analysis, result).run()
         return result
+
+
+@functools.lru_cache(maxsize=64)
+def _present(files: tuple[str, ...]) -> frozenset[str]:
+    """The ``if_present`` and ecosystem ``detect`` patterns that match a file of the context
+    (once per context listing: every Dockerfile of a context asks the same)."""
+    patterns = [p for g in data()["common"] for p in g.get("if_present", [])]
+    patterns += [p for eco in data()["ecosystem"] for p in eco["detect"]]
+    found = set()
+    for pattern in dict.fromkeys(patterns):
+        matcher = Matcher([pattern])
+        if any(matcher.excluded(f) for f in files):
+            found.add(pattern)
+    return frozenset(found)
 
 
 def _finding(result: Result, code: str, message: str, line: int = 0, fixed: bool = False) -> None:
@@ -449,28 +464,21 @@ class _ContextFix:
                 found.append((path, named))
         return found
 
-    def _ecosystems(self, files: list[str]) -> list[dict]:
-        found = []
-        for eco in data()["ecosystem"]:
-            detect = Matcher(eco["detect"])
-            if any(detect.excluded(f) for f in files):
-                found.append(eco)
-        return found
-
     def _candidates(self, files: list[str], secrets: list[tuple[str, Need | None]]) -> list[tuple[str, list[str]]]:
         """(group title, entries) in the order they are written."""
         groups = []
+        found = _present(tuple(files))
         for group in data()["common"]:
-            matchers = [(p, Matcher([p])) for p in group.get("if_present", [])]
-            present = [p for p, m in matchers if any(m.excluded(f) for f in files)]
+            present = [p for p in group.get("if_present", []) if p in found]
             groups.append((group["title"], list(group["entries"]) + present))
         if self.dockerfile is not None:  # its own name, where the generic patterns miss it
             try:
                 groups[-1][1].append(self.dockerfile.relative_to(self.context).as_posix())
             except ValueError:
                 pass  # the Dockerfile lies outside the context: it is not sent
-        for eco in self._ecosystems(files):
-            groups.append((eco["name"], list(eco["entries"])))
+        for eco in data()["ecosystem"]:
+            if any(p in found for p in eco["detect"]):
+                groups.append((eco["name"], list(eco["entries"])))
         extra = [path for path, named in secrets if named is None]
         if extra:
             groups.append(("secrets found in this context", extra))
