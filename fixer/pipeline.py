@@ -9,6 +9,7 @@ never written.
 from __future__ import annotations
 
 import difflib
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,9 +60,15 @@ def check_semantics(doc: Document) -> None:
         raise FixError("no FROM instruction: not a Dockerfile")
 
 
+@functools.lru_cache(maxsize=8)
+def _document(text: str) -> Document:
+    """Parsed once: the stability check parses again exactly what the first run rendered."""
+    return Document(text)
+
+
 def parse_document(text: str) -> Document:
     try:
-        doc = Document(text)
+        doc = _document(text)
     except ParseError as err:
         raise FixError(err.message, err.line) from None
     check_semantics(doc)
@@ -114,7 +121,7 @@ def run_transforms(text: str, options: Options, context: Path | None, path: Path
         if result.edits:
             try:
                 new_text = apply_edits(doc.text, result.edits)
-                doc = Document(new_text)
+                doc = _document(new_text)
             except (EditConflict, ParseError) as err:
                 raise FixError(f"internal error: {transform.name} produced an invalid rewrite ({err})") from None
     outcome.fixed = doc.text
