@@ -70,6 +70,7 @@ def _build_app():
         offline: Annotated[Optional[bool], typer.Option("--offline", help="With --pin-digests: use only the lock file, contact nothing.")] = None,
         lock_file: Annotated[Optional[Path], typer.Option("--lock-file", help="Lock file of resolved digests (default: imgfix.lock beside the Dockerfile).")] = None,
         allow_distro_switch: Annotated[Optional[bool], typer.Option("--allow-distro-switch", help="Let slim move to Alpine/minimal variants (another libc or package manager).")] = None,
+        templates: Annotated[Optional[Path], typer.Option("--templates", help="A folder of templates that override the built-in ones (multistage).")] = None,
     ) -> None:
         from .config import ConfigError, Resolver
         from .formats import FORMATS
@@ -89,7 +90,7 @@ def _build_app():
             "select": _split_codes(select) if select else None,
             "ignore": _split_codes(ignore) if ignore else None,
             "registry": registry, "pin_digests": pin_digests, "offline": offline, "lock_file": lock_file,
-            "allow_distro_switch": allow_distro_switch,
+            "allow_distro_switch": allow_distro_switch, "templates": templates,
             "registry_map": tuple(tuple(m.split("=", 1)) for m in registry_map) if registry_map else None,
         }
         try:

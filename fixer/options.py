@@ -32,6 +32,7 @@ class Options:
     pin_digests: bool = False  # resolve tags to digests (the only option that contacts a registry)
     offline: bool = False  # pin from the lock file only
     lock_file: Path | None = None  # default: imgfix.lock beside the Dockerfile
+    templates: Path | None = None  # the organisation's templates, overriding the built-in ones
     extra: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:

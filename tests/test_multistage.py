@@ -25,8 +25,8 @@ from fixer.transforms.multistage import (
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(text: str, context: Path | None, select=("MSB",), **extra):
-    options = Options(select=select, context=context, extra=extra)
+def run(text: str, context: Path | None, select=("MSB",), templates: str | None = None):
+    options = Options(select=select, context=context, templates=Path(templates) if templates else None)
     return fix(text, options, context)
 
 
@@ -305,3 +305,24 @@ def test_converted_python_images_build_run_non_root_and_are_smaller(tmp_path, ap
     assert after["RESULT"] == "ok", after
     assert after["UID"] != "0"
     assert int(after["IMAGE_SIZE"]) < int(before["IMAGE_SIZE"])
+
+
+def test_organisation_templates_override_the_built_in_ones(tmp_path, capsys):
+    """--templates DIR (or `templates` in the configuration): a file of the same name wins."""
+    from fixer.cli import main
+    from fixer.transforms.multistage import render
+
+    case = Path(__file__).resolve().parent.parent / "golden" / "multistage-python-flask"
+    project = tmp_path / "project"
+    shutil.copytree(case / "context", project)
+    shutil.copy(case / "Dockerfile", project / "Dockerfile")
+    ours = tmp_path / "org-templates"
+    ours.mkdir()
+    built_in = render.__globals__["resources"].files("fixer.templates").joinpath("python.Dockerfile.j2").read_text()
+    (ours / "python.Dockerfile.j2").write_text(built_in.replace("{{ builder_from }}\n", "{{ builder_from }}\n# built from ACME's template\n"))
+    with pytest.raises(SystemExit):
+        main(["--select", "MSB", "--templates", str(ours), str(project)])
+    assert "+# built from ACME's template" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["--select", "MSB", str(project)])
+    assert "ACME" not in capsys.readouterr().out

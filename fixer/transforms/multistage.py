@@ -256,7 +256,7 @@ class _Unknown(Exception):
 class _Converter:
     def __init__(self, doc: Document, analysis: Analysis, options: Options, stage: Stage) -> None:
         self.doc, self.analysis, self.options, self.stage = doc, analysis, options, stage
-        self.templates = options.extra.get("templates") if options.extra else None
+        self.templates = options.templates
 
     # ---------------------------------------------------------------- chunks
 
