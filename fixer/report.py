@@ -32,19 +32,43 @@ class FileResult:
     files: list[FileChange] = field(default_factory=list)
     suppressed: list[Suppressed] = field(default_factory=list)  # findings hidden by ``# imgfix: ignore``
     error: str | None = None  # "path:line: message"
-    _released: bool | None = field(default=None, repr=False)  # ``changed`` once the texts are gone
+    # what the summary needs, kept when the rest is released
+    _released: tuple[bool, int, int] | None = field(default=None, repr=False)
 
     @property
     def changed(self) -> bool:
         if self._released is not None:
-            return self.error is None and self._released
+            return self.error is None and self._released[0]
         return self.error is None and (self.fixed != self.original or any(f.old != f.new for f in self.files))
 
+    @property
+    def unfixed(self) -> int:
+        """Findings left to a person (info findings do not count)."""
+        if self._released is not None:
+            return self._released[1]
+        return sum(1 for f in self.findings if not f.fixed and f.severity != "info")
+
+    @property
+    def n_suppressed(self) -> int:
+        return self._released[2] if self._released is not None else len(self.suppressed)
+
+    def findings_text(self) -> str:
+        """``path:line: CODE severity: message`` lines: the error, findings, suppressed ones."""
+        lines = [self.error] if self.error else []
+        for f in self.findings:
+            state = " [fixed]" if f.fixed else ""
+            lines.append(f"{self.path}:{f.line}: {f.code} {f.severity}: {f.message}{state}")
+        for s in self.suppressed:
+            f = s.finding
+            lines.append(f"{self.path}:{f.line}: {f.code} {f.severity}: {f.message} [{s.reason}]")
+        return "".join(f"{line}\n" for line in lines)
+
     def release(self) -> None:
-        """Drop the texts once they are written and shown: memory stays flat over many files."""
-        self._released = self.changed
+        """Keep only what the summary needs once the file is written and shown: memory stays
+        flat however many files there are."""
+        self._released = (self.changed, self.unfixed, self.n_suppressed)
         self.original = self.fixed = ""
-        self.files = []
+        self.files, self.findings, self.suppressed = [], [], []
 
     def diff(self) -> str:
         if self.error is not None:
@@ -113,17 +137,7 @@ class Report:
         return 0
 
     def findings_text(self) -> str:
-        lines = []
-        for r in self.results:
-            if r.error:
-                lines.append(r.error)
-            for f in r.findings:
-                state = " [fixed]" if f.fixed else ""
-                lines.append(f"{r.path}:{f.line}: {f.code} {f.severity}: {f.message}{state}")
-            for s in r.suppressed:
-                f = s.finding
-                lines.append(f"{r.path}:{f.line}: {f.code} {f.severity}: {f.message} [{s.reason}]")
-        return "\n".join(lines) + ("\n" if lines else "")
+        return "".join(r.findings_text() for r in self.results)
 
     def summary(self) -> str:
         n_changed, n_failed = len(self.changed), len(self.failed)
@@ -132,10 +146,10 @@ class Report:
         parts = [f"{n_changed} file{'s' * (n_changed != 1)} {verb}", f"{n_same} unchanged"]
         if n_failed:
             parts.append(f"{n_failed} failed")
-        unfixed = sum(1 for r in self.results for f in r.findings if not f.fixed and f.severity != "info")
+        unfixed = sum(r.unfixed for r in self.results)
         if unfixed:
             parts.append(f"{unfixed} finding{'s' * (unfixed != 1)} left to a person")
-        n_suppressed = sum(len(r.suppressed) for r in self.results)
+        n_suppressed = sum(r.n_suppressed for r in self.results)
         if n_suppressed:
             parts.append(f"{n_suppressed} suppressed")
         return ", ".join(parts) + ".\n"

@@ -128,10 +128,23 @@ def run(
     output: Path | None = None,
     changed_since: str | None = None,
 ) -> int:
-    files, errors = discover(paths)
+    machine = fmt != "diff"
+    streaming = not machine and output is None  # each file is shown as soon as it is done
     report = Report(mode)
+
+    def done(result: FileResult) -> None:
+        report.results.append(result)
+        if streaming:
+            if show_diff and result.changed:
+                diff = result.diff()
+                sys.stdout.write(colourise(diff) if colour else diff)
+            if not quiet:
+                sys.stderr.write(result.findings_text())
+            result.release()  # only what the summary counts is kept: memory stays flat
+
+    files, errors = discover(paths)
     for err in errors:
-        report.results.append(FileResult(path=err.path, error=f"{err.path}:0: {err.message}"))
+        done(FileResult(path=err.path, error=f"{err.path}:0: {err.message}"))
     if changed_since is not None:
         try:
             changed = changed_files(changed_since, _git_folder(paths))
@@ -139,7 +152,6 @@ def run(
             sys.stderr.write(f"imgfix: {err}\n")
             return 2
         files = [f for f in files if f.resolve() in changed]
-    machine = fmt != "diff"
     written: set[str] = set()  # side files (.dockerignore, lock file) this run has written
     for result in fix_files(files, options, jobs):
         path = result.path
@@ -156,12 +168,7 @@ def run(
                     write_atomic(path, result.fixed)
             except OSError as err:
                 result.error = f"{path}:0: not written ({err.strerror or err}); the file is unchanged"
-        report.results.append(result)
-        if show_diff and result.changed and not machine and output is None:
-            diff = result.diff()
-            sys.stdout.write(colourise(diff) if colour else diff)
-        if not machine and output is None:
-            result.release()  # the summary needs only the findings and whether it changed
+        done(result)
     if machine or output is not None:
         from .formats import render
 
@@ -175,7 +182,7 @@ def run(
         else:
             sys.stdout.write(text)
     if not quiet:
-        if not machine:
+        if not machine and not streaming:  # the diff went to a file: findings here
             sys.stderr.write(report.findings_text())
         sys.stderr.write(report.summary())
     else:
