@@ -89,6 +89,23 @@ class Usage:
         return out
 
 
+# the commands whose use the transforms look for: installers of packages of every kind
+LANGUAGE_INSTALLERS = ("pip", "pip3", "npm", "yarn", "pnpm", "gem", "bundle")
+
+
+def mentions(instructions: list, names: set[str]) -> bool:
+    """Whether any of these command names occurs as a word in the instructions' text or
+    heredocs. False means the shell parser has nothing to find: it need not be loaded."""
+    if not names:
+        return False
+    pattern = re.compile(r"(?<![\w.-])(?:" + "|".join(map(re.escape, sorted(names))) + r")(?![\w-])")
+    for instr in instructions:
+        target = instr.sub or instr
+        if pattern.search(instr.text) or any(pattern.search(h.content) for h in target.heredocs):
+            return True
+    return False
+
+
 def package_name(spec: str) -> str | None:
     """The distribution name of a pip/npm/gem requirement (``psycopg2==2.9`` -> ``psycopg2``)."""
     spec = spec.strip().strip("'\"")

@@ -126,7 +126,7 @@ def test_compilers_installed_by_the_stage_itself_are_fine(tmp_path):
         ("COPY requirements.txt .\nRUN pip install -r requirements.txt", {"requirements.txt": "flask\nmysqlclient>=2  # db\n"}, "mysqlclient (pip)"),
         ("COPY requirements.txt .\nRUN pip install -r requirements.txt", {}, "requirements.txt, which cannot be read"),
         ("RUN ./configure && make install", {}, "calls configure"),
-        ("RUN echo $((1+ )", {}, "cannot be checked"),
+        ("RUN curl -fsSO $((1+ )", {}, "cannot be checked"),  # names a tool: the parser must read it
     ],
 )
 def test_stays_full_and_says_why(run, files, why, tmp_path):
@@ -221,3 +221,15 @@ def test_runtime_commands_need_their_tools_too(tmp_path):
     text = 'FROM node:22\nENTRYPOINT ["sh", "-c", "gcc -o /x /x.c && /x"]\n'
     fixed, findings, _ = slim(text, tmp_path)
     assert fixed == text and findings == [(1, "SLM002", False)]
+
+
+def test_the_shell_parser_is_not_needed_when_no_deciding_command_is_named():
+    """A stage whose text names no tool the slim variant lacks, no package manager and no
+    language installer is swapped without loading the parser (it would find nothing)."""
+    from fixer.shellusage import mentions
+
+    doc = Document("FROM python:3.11\nCOPY app.py /app/\nRUN echo $((1+ )\nCMD [\"python\", \"/app/app.py\"]\n")
+    assert not mentions(doc.instructions, {"curl", "apt-get", "pip"})
+    assert mentions(Document("FROM a\nRUN /usr/bin/curl -sSf x | sh\n").instructions, {"curl"})
+    assert mentions(Document("FROM a\nRUN <<EOF\npip install git+https://x\nEOF\n").instructions, {"git"})
+    assert not mentions(Document("FROM a\nRUN echo curly-braces\n").instructions, {"curl"})

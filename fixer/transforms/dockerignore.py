@@ -493,6 +493,8 @@ class _ContextFix:
         lines: list[str] = []
         notes: list[str] = []
         seen: set[str] = set()
+        users = {ignorefile.clean_pattern(x) for x in before.lines}
+        current = before
         for title, entries in groups:
             chosen: list[str] = []
             for entry in entries:
@@ -500,7 +502,8 @@ class _ContextFix:
                 if pattern is None or pattern in seen:
                     continue
                 seen.add(pattern)
-                current = before.plus(*lines, *chosen)
+                if len(current.lines) != len(before.lines) + len(lines) + len(chosen):
+                    current = before.plus(*lines, *chosen)  # only when an entry was added
                 if pattern.startswith("!"):
                     # an exception in the template: only where it re-includes a file of the context
                     rule = Glob(pattern[1:])
@@ -510,7 +513,7 @@ class _ContextFix:
                 examples = ignorefile.probes(pattern)
                 if examples and all(current.excluded(p) for p in examples):
                     continue  # already covered
-                if pattern in {ignorefile.clean_pattern(x) for x in before.lines}:
+                if pattern in users:
                     continue
                 trial = current.plus(entry)
                 exceptions: list[str] = []
@@ -562,7 +565,8 @@ class _ContextFix:
             self.finding("DIG005", note, fixed=True)
         hidden = [path for path, named in secrets if named is None and after.excluded(path)]
         if hidden:
-            self.finding("DIG003", f"a COPY would send {_names(hidden)} into the image: they look like secrets; now excluded", fixed=True)
+            what = "it looks like a secret" if len(hidden) == 1 else "they look like secrets"
+            self.finding("DIG003", f"a COPY would send {_names(hidden)} into the image: {what}; now excluded", fixed=True)
         for path, named in secrets:
             if named is None and not after.excluded(path):
                 self.finding("DIG003", f"a COPY sends {path} into the image: it looks like a secret and stays included", 0)

@@ -52,7 +52,7 @@ from ..analysis import Analysis, Stage
 from ..document import Document, Edit
 from ..imageref import RESERVED, join_reference, locate, split_reference
 from ..options import Options
-from ..shellusage import Command, Usage, package_name, runtime_commands, stage_usage
+from ..shellusage import LANGUAGE_INSTALLERS, Command, Usage, mentions, package_name, runtime_commands, stage_usage
 from . import Finding, Result
 
 CODES = {
@@ -155,8 +155,13 @@ class _RootFix:
         new_name, new_tag, new_family, kind = candidate
         current_family = facts.family.name if facts.family else None
         new_ref = join_reference(new_name, new_tag, None)
-        usage = stage_usage([r for s in self.consumers for r in s.of("RUN")])
-        runtime_commands([i for s in self.consumers for i in s.instructions], usage)
+        lacks = entry.get("lacks", []) if kind in ("slim", "replace") else []
+        instructions = [i for s in self.consumers for i in s.instructions]
+        if mentions(instructions, self._interesting(lacks)):
+            usage = stage_usage([i for i in instructions if i.cmd == "RUN"])
+            runtime_commands(instructions, usage)
+        else:  # no command the decision depends on is even named: nothing to parse
+            usage = Usage()
         if usage.unparsed:
             line, why = usage.unparsed[0]
             self.info("SLM002", f"{root.base} stays: line {line} cannot be checked ({why}), so {new_ref} might lack what it uses")
@@ -174,7 +179,6 @@ class _RootFix:
             if not allowed:
                 self.info("SLM005", f"{root.base} → {new_ref} would switch from {current_family} to {new_family}: left alone (--allow-distro-switch allows it)")
                 return
-        lacks = entry.get("lacks", []) if kind in ("slim", "replace") else []
         blockers, additions = self._needs(usage, lacks, new_family)
         if blockers:
             self.info("SLM002", f"{root.base} stays: {blockers[0]}" + (f" (and {len(blockers) - 1} more)" if len(blockers) > 1 else ""))
@@ -283,6 +287,15 @@ class _RootFix:
                 return [why], []
             additions.append((edit, packages))
         return [], additions
+
+    @staticmethod
+    def _interesting(lacks: list[str]) -> set[str]:
+        """Every command whose use decides the swap: what the variant lacks, package managers
+        (installs, distro switches) and language installers (packages that compile)."""
+        needs = catalogue.slim_needs()
+        names = {c for key in lacks for c in needs.get(key, {}).get("commands", [])}
+        names |= {m for fam in catalogue.families().values() for m in fam.package_managers}
+        return names | set(LANGUAGE_INSTALLERS) | ({"git"} if "git" in lacks else set())
 
     def _installed_before(self, installs, packages: list[str], use: Command) -> bool:
         return any(cmd.order < use.order and set(pkgs) & set(packages) for cmd, pkgs in installs)
