@@ -174,13 +174,27 @@ def _build_app():
             typer.echo(f"wrote {path}")
 
     @app.command("rules", help="List every transform with its codes.")
-    def rules_command() -> None:
+    def rules_command(
+        code: Annotated[Optional[str], typer.Argument(help="A code, prefix or transform name: print its documentation.")] = None,
+    ) -> None:
+        import inspect
+
         from .transforms import all_transforms
 
         for transform in all_transforms():
             module = sys.modules[type(transform).__module__]
-            typer.echo(f"{transform.code}  {transform.name}: {transform.summary}")
-            for code, (severity, title) in module.CODES.items():
-                typer.echo(f"  {code}  {severity:<7}  {title}")
+            if code is None:
+                typer.echo(f"{transform.code}  {transform.name}: {transform.summary}")
+                for name, (severity, title) in module.CODES.items():
+                    typer.echo(f"  {name}  {severity:<7}  {title}")
+            elif code.upper().startswith(transform.code) or code.lower() == transform.name:
+                typer.echo(inspect.cleandoc(module.__doc__ or transform.summary))
+                typer.echo("\nCodes:")
+                for name, (severity, title) in module.CODES.items():
+                    typer.echo(f"  {name}  {severity:<7}  {title}")
+                return
+        if code is not None:
+            typer.echo(f"imgfix: no transform has the code {code!r} (imgfix rules lists them)", err=True)
+            raise typer.Exit(2)
 
     return app

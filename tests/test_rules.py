@@ -1,0 +1,49 @@
+"""Every transform documents itself the same way, and every code it emits is in its table."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from fixer.cli import main
+from fixer.transforms import SEVERITIES, all_transforms
+from golden import cases
+
+HEADINGS = ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety", "## References"]
+TRANSFORMS = all_transforms()
+ALL_CODES = {code: sev for t in TRANSFORMS for code, (sev, _) in sys.modules[type(t).__module__].CODES.items()}
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.name)
+def test_docstring_and_code_table(transform):
+    module = sys.modules[type(transform).__module__]
+    doc = module.__doc__ or ""
+    positions = [doc.find(h) for h in HEADINGS]
+    assert all(p >= 0 for p in positions) and positions == sorted(positions), transform.name
+    assert module.CODES and all(code.startswith(transform.code) for code in module.CODES)
+    assert all(severity in SEVERITIES and title for severity, title in module.CODES.values())
+
+
+def test_pipeline_order_is_the_documented_one():
+    assert [t.name for t in TRANSFORMS] == ["multistage", "slim", "nonroot", "dockerignore", "registry", "pin"]
+
+
+@pytest.mark.parametrize("case", cases(), ids=lambda p: p.name)
+def test_golden_findings_use_known_codes(case):
+    findings = case / "expected.findings"
+    for line in findings.read_text().splitlines() if findings.exists() else []:
+        if line.startswith("error "):
+            continue
+        _, code, _ = line.split()
+        assert code in ALL_CODES, f"{case.name}: {code} is in no transform's CODES"
+
+
+def test_rules_prints_a_transforms_documentation(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["rules", "DIG003"])
+    out = capsys.readouterr().out
+    assert exit_.value.code in (0, None) and "## What it does" in out and "DIG003" in out
+    with pytest.raises(SystemExit) as exit_:
+        main(["rules", "XYZ"])
+    assert exit_.value.code == 2
