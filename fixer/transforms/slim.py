@@ -157,7 +157,7 @@ class _RootFix:
         new_ref = join_reference(new_name, new_tag, None)
         lacks = entry.get("lacks", []) if kind in ("slim", "replace") else []
         instructions = [i for s in self.consumers for i in s.instructions]
-        if mentions(instructions, self._interesting(lacks)):
+        if mentions(instructions, self._interesting(lacks, switching=new_family != current_family)):
             usage = stage_usage([i for i in instructions if i.cmd == "RUN"])
             runtime_commands(instructions, usage)
         else:  # no command the decision depends on is even named: nothing to parse
@@ -289,12 +289,14 @@ class _RootFix:
         return [], additions
 
     @staticmethod
-    def _interesting(lacks: list[str]) -> set[str]:
-        """Every command whose use decides the swap: what the variant lacks, package managers
-        (installs, distro switches) and language installers (packages that compile)."""
+    def _interesting(lacks: list[str], switching: bool) -> set[str]:
+        """Every command whose use decides the swap: what the variant lacks, language
+        installers (packages that compile) and, when the distro would change, package managers.
+        (A package install matters otherwise only for a tool or package named here.)"""
         needs = catalogue.slim_needs()
         names = {c for key in lacks for c in needs.get(key, {}).get("commands", [])}
-        names |= {m for fam in catalogue.families().values() for m in fam.package_managers}
+        if switching:
+            names |= {m for fam in catalogue.families().values() for m in fam.package_managers}
         return names | set(LANGUAGE_INSTALLERS) | ({"git"} if "git" in lacks else set())
 
     def _installed_before(self, installs, packages: list[str], use: Command) -> bool:
