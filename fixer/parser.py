@@ -99,6 +99,9 @@ class ParseResult:
     directives: dict[str, tuple[str, int]]  # name -> (value, 1-based line)
     warnings: list[tuple[int, str]]
     bom: bool
+    # the last instruction's last line continues into the end of the file: a line added after
+    # it would join it (BuildKit ends the instruction at the end of the file)
+    dangling: Instruction | None = None
 
 
 def _trim_leading_ws(s: str) -> str:
@@ -161,6 +164,7 @@ def parse(text: str) -> ParseResult:
         lines.append((m.start(), m.group()))
         pos = m.end()
     instructions: list[Instruction] = []
+    dangling: Instruction | None = None
     warnings: list[tuple[int, str]] = []
     comments: list[str] = []
     lineno = 0
@@ -211,6 +215,8 @@ def parse(text: str) -> ParseResult:
             warnings.append((lineno, f"Empty continuation line found in: {logical}"))
         end = lines[index - 1][0] + len(lines[index - 1][1])
         instr = _new_instruction(logical, tuple(segments), directives.escape, start_line)
+        if not ended:
+            dangling = instr
         instr.start_line, instr.end_line, instr.start, instr.end = start_line, lineno, offset, end
         instr.comments = comments
         comments = []
@@ -249,7 +255,7 @@ def parse(text: str) -> ParseResult:
 
     if not instructions:
         raise ParseError("file with no instructions", max(lineno, 1))
-    return ParseResult(instructions, directives.escape, directives.seen, warnings, bom)
+    return ParseResult(instructions, directives.escape, directives.seen, warnings, bom, dangling)
 
 
 def _heredoc_markers(line: str, lineno: int):

@@ -118,6 +118,13 @@ def run_transforms(text: str, options: Options, context: Path | None, path: Path
             f = h.finding
             outcome.suppressed.append(Suppressed(Finding(f.code, f.severity, to_original(f.line), f.message, False), h.reason))
         outcome.files += result.files
+        dangling = doc.parsed.dangling
+        if dangling is not None and any(e.start >= dangling.end for e in result.edits):
+            raise FixError(
+                f"{dangling.keyword} ends with a line continuation at the end of the file: a line "
+                f"added after it would join it ({transform.name}); end the instruction, then run imgfix again",
+                dangling.end_line,
+            )
         if result.edits:
             try:
                 new_text = apply_edits(doc.text, result.edits)

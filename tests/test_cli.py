@@ -161,3 +161,13 @@ def test_dockerfiles_sharing_a_context_write_one_consistent_dockerignore(tmp_pat
     assert exit_.value.code == 0, capsys.readouterr()
     ignore = (tmp_path / ".dockerignore").read_text()
     assert ".env" in ignore
+
+
+def test_a_continuation_at_the_end_of_the_file_is_a_clear_error(tmp_path, capsys):
+    """BuildKit ends such an instruction at the end of the file; a line added after it would
+    join it, so the file is refused instead of silently changing that RUN."""
+    df = tmp_path / "Dockerfile"
+    df.write_text("FROM debian:bookworm-slim\nRUN apt-get update && \\\n")
+    code, _, err = run(capsys, "--write", str(df))
+    assert code == 2 and f"{df}:2: RUN ends with a line continuation at the end of the file" in err
+    assert df.read_text() == "FROM debian:bookworm-slim\nRUN apt-get update && \\\n"

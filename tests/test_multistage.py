@@ -4,6 +4,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -247,7 +248,7 @@ def test_multi_stage_files_are_not_touched(tmp_path):
 
 def test_templates_import_jinja2_lazily():
     out = subprocess.run(
-        [str(ROOT / ".venv/bin/python"), "-c", "import sys, fixer.transforms.multistage, fixer.ecosystem, fixer.init; print('jinja2' in sys.modules, 'libcst' in sys.modules)"],
+        [sys.executable, "-c", "import sys, fixer.transforms.multistage, fixer.ecosystem, fixer.init; print('jinja2' in sys.modules, 'libcst' in sys.modules)"],
         capture_output=True, text=True, check=True,
     )
     assert out.stdout.strip() == "False False"
