@@ -177,7 +177,12 @@ def main() -> None:
                         base = w
                     speed = f"{base / w:.2f}×" if (base and n == args.scale) else ""
                     print(f"| {n} | {j} | {w:.1f} s | {n / w:.0f} | {speed} | {rss / 1024:.0f} MiB |")
-            print()
+            # the steady state, start-up amortised: both tools over the same 1000-file tree
+            lint_files = [str(p) for p in sorted(small.rglob("Dockerfile"))]
+            w_fix, _, _ = timed([imgfix, *ignore, "--quiet", str(small)])
+            w_lint, _, _ = timed([hadolint, "--no-fail", *lint_files])
+            print(f"\nOver the {n_small} files in one process each: imgfix {w_fix:.1f} s, hadolint {w_lint:.1f} s: "
+                  f"imgfix is **{w_lint / w_fix:.1f}×** faster.\n")
 
 
 if __name__ == "__main__":
