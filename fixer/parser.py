@@ -251,6 +251,9 @@ def parse(text: str) -> ParseResult:
                 target.heredocs.append(heredoc)
             instr.end_line = lineno
             instr.end = lines[index - 1][0] + len(lines[index - 1][1])
+        if instr.sub is not None:  # the trigger occupies its ONBUILD's lines
+            sub = instr.sub
+            sub.start_line, sub.end_line, sub.start, sub.end = instr.start_line, instr.end_line, instr.start, instr.end
         instructions.append(instr)
 
     if not instructions:

@@ -113,6 +113,16 @@ class _StageFix:
             return
         explicit_root = user_instr if user is not None else None
 
+        triggers = stage.of("ONBUILD")
+        if triggers:
+            # a base image for other builds: its USER is inherited by them, so their triggered
+            # RUN and COPY lines (npm install into a root-owned folder...) would run as this user
+            self.finding(
+                "USR005",
+                f"{self.label} is a base image with ONBUILD triggers (line {triggers[0].start_line}) that run in "
+                "the images built from it; set the user there; left alone",
+            )
+            return
         if self._drops_privileges():
             return
         if root_facts.low_port is not None:

@@ -156,6 +156,14 @@ class _RootFix:
         current_family = facts.family.name if facts.family else None
         new_ref = join_reference(new_name, new_tag, None)
         lacks = entry.get("lacks", []) if kind in ("slim", "replace") else []
+        triggered = next((i for s in self.consumers for i in s.of("ONBUILD") if i.sub and i.sub.cmd == "RUN"), None)
+        if triggered is not None:
+            self.info(
+                "SLM002",
+                f"{root.base} stays: the ONBUILD RUN on line {triggered.start_line} runs in the images built from "
+                f"this one, with their files; what it needs from {new_ref} cannot be checked",
+            )
+            return
         instructions = [i for s in self.consumers for i in s.instructions]
         if mentions(instructions, self._interesting(lacks, switching=new_family != current_family)):
             usage = stage_usage([i for i in instructions if i.cmd == "RUN"])
