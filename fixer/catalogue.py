@@ -43,6 +43,7 @@ class ImageFacts:
     low_port: int | None = None
     unprivileged: str | None = None
     unprivileged_port: int | None = None
+    unprivileged_since: str | None = None
     drops_privileges: bool = False
     entry: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -137,6 +138,7 @@ def lookup(ref: ImageRef, mirrors: dict[str, str] | None = None) -> ImageFacts:
         low_port=merged.get("low_port"),
         unprivileged=merged.get("unprivileged"),
         unprivileged_port=merged.get("unprivileged_port"),
+        unprivileged_since=merged.get("unprivileged_since"),
         drops_privileges=merged.get("drops_privileges", False),
         entry=merged,
     )

@@ -320,6 +320,11 @@ class _StageFix:
             reason = f"the FROM of {image.familiar} is built from ARG {', '.join(root.base_args)}"
         elif image.digest:
             reason = f"{image.familiar} is pinned by digest; the unprivileged variant has another digest"
+        elif _older(image.tag, facts.unprivileged_since):
+            reason = (
+                f"{facts.unprivileged} has no tag for {image.familiar}:{image.tag} (its tags start at "
+                f"{facts.unprivileged_since}); move to a supported version first"
+            )
         else:
             reason = self._server_config_problem(facts.low_port)
         if reason:
@@ -384,6 +389,17 @@ class _StageFix:
                         "CAP_NET_BIND_SERVICE (Kubernetes does not grant it by default); listen on a port ≥ 1024",
                         expose.start_line,
                     )
+
+
+def _older(tag: str | None, since: str | None) -> bool:
+    """Whether a version tag (``1.13-alpine``) is older than ``since``; False for names
+    (``alpine``, ``stable``) and unknown tags."""
+    version = re.match(r"^(\d+(?:\.\d+)*)", tag or "")
+    if version is None or since is None:
+        return False
+    have = [int(p) for p in version.group(1).split(".")]
+    want = [int(p) for p in since.split(".")]
+    return have < want[: len(have)] if len(have) < len(want) else have < want
 
 
 TRANSFORM = NonRoot()
