@@ -1,0 +1,7 @@
+FROM mcr.microsoft.com/dotnet/runtime:7.0
+WORKDIR /app
+COPY out/ .
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --no-log-init --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin app
+USER 10001:10001
+ENTRYPOINT ["dotnet", "Worker.dll"]

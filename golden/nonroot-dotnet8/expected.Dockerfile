@@ -1,0 +1,5 @@
+FROM mcr.microsoft.com/dotnet/aspnet:8.0
+WORKDIR /app
+COPY out/ .
+USER 1654:1654
+ENTRYPOINT ["dotnet", "Web.dll"]
