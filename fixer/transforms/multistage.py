@@ -68,7 +68,7 @@ from ..analysis import Analysis, Stage, split_commands
 from ..document import Document, Edit
 from ..ecosystem import Project, detect, valid_name, valid_path
 from ..options import Options
-from ..parser import Instruction
+from ..parser import KNOWN_KEYWORDS, Instruction
 from . import Finding, Result
 
 CODES = {
@@ -247,6 +247,16 @@ class MultiStage:
         result.edits.append(Edit(start, len(doc.text), new_text))
         result.findings.append(Finding("MSB001", "warning", line, message, fixed=True))
         return result
+
+
+_KEYWORD = re.compile(r"^(\s*)([A-Z]+)\b")
+
+
+def _lower_keyword(line: str) -> str:
+    m = _KEYWORD.match(line)
+    if m is None or m.group(2) not in KNOWN_KEYWORDS:
+        return line
+    return m.group(1) + m.group(2).lower() + line[m.end() :]
 
 
 class _Unknown(Exception):
@@ -515,6 +525,9 @@ class _Converter:
         except Exception as err:  # noqa: BLE001 - jinja2's errors (an organisation's template), never a crash
             raise Refused(f"the template {name} failed to render: {type(err).__name__}: {err}") from None
         text = re.sub(r"\n{3,}", "\n\n", text)
+        if self.doc.lowercase_keywords:  # the template's own lines follow the file's style
+            theirs = set(self.doc.text[stage.from_instr.start :].replace("\r\n", "\n").split("\n"))
+            text = "\n".join(line if line in theirs else _lower_keyword(line) for line in text.split("\n"))
         tail = self.doc.text[stage.instructions[-1].end :]
         if tail.strip():
             text += tail.replace("\r\n", "\n")
