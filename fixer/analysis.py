@@ -152,7 +152,7 @@ _TOKEN = re.compile(
 _QUOTED = re.compile(r"\\(.)|'([^']*)'|\"((?:\\.|[^\"\\])*)\"")
 
 
-def _unquote(word: str) -> str:
+def unquote(word: str) -> str:
     """The word as the shell passes it on: quotes removed, escapes resolved."""
     if not any(c in word for c in "'\"\\"):
         return word
@@ -179,7 +179,7 @@ def split_commands(script: str) -> list[list[str]]:
                 break  # an unbalanced quote: keep what was read
             pos = m.end()
             if m.lastgroup == "word":
-                word = _unquote(m.group())
+                word = unquote(m.group())
                 if word in _OPERATORS:  # if/then/do... keywords end a command too
                     commands.append(current)
                     current = []

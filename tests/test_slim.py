@@ -126,7 +126,7 @@ def test_compilers_installed_by_the_stage_itself_are_fine(tmp_path):
         ("COPY requirements.txt .\nRUN pip install -r requirements.txt", {"requirements.txt": "flask\nmysqlclient>=2  # db\n"}, "mysqlclient (pip)"),
         ("COPY requirements.txt .\nRUN pip install -r requirements.txt", {}, "requirements.txt, which cannot be read"),
         ("RUN ./configure && make install", {}, "calls configure"),
-        ("RUN curl -fsSO $((1+ )", {}, "cannot be checked"),  # names a tool: the parser must read it
+        ("RUN echo $((1+ )", {}, "cannot be checked"),
     ],
 )
 def test_stays_full_and_says_why(run, files, why, tmp_path):
@@ -185,7 +185,8 @@ def test_shell_usage_reads_real_shell():
     )
     usage = stage_usage(doc.instructions[1:])
     names = [c.name for c in usage.commands]
-    assert names == ["set", "apt-get", "[", "make", "tee", "gcc", "python3"]
+    # ``[ -f x ]`` is a test expression to the parser, not a command that needs a tool
+    assert names == ["set", "apt-get", "make", "tee", "gcc", "python3"]
     (cmd, pkgs), = usage.apt_installs()
     assert pkgs == ["curl", "git"]
     assert [cmd.run.text[s:e] for s, e in cmd.spans][-1] == "'git'"
@@ -223,13 +224,16 @@ def test_runtime_commands_need_their_tools_too(tmp_path):
     assert fixed == text and findings == [(1, "SLM002", False)]
 
 
-def test_the_shell_parser_is_not_needed_when_no_deciding_command_is_named():
-    """A stage whose text names no tool the slim variant lacks, no package manager and no
-    language installer is swapped without loading the parser (it would find nothing)."""
-    from fixer.shellusage import mentions
+def test_simple_commands_words_spans_and_substitutions():
+    from fixer.shellusage import simple_commands
 
-    doc = Document("FROM python:3.11\nCOPY app.py /app/\nRUN echo $((1+ )\nCMD [\"python\", \"/app/app.py\"]\n")
-    assert not mentions(doc.instructions, {"curl", "apt-get", "pip"})
-    assert mentions(Document("FROM a\nRUN /usr/bin/curl -sSf x | sh\n").instructions, {"curl"})
-    assert mentions(Document("FROM a\nRUN <<EOF\npip install git+https://x\nEOF\n").instructions, {"git"})
-    assert not mentions(Document("FROM a\nRUN echo curly-braces\n").instructions, {"curl"})
+    script = 'echo "héllo wörld" && X=1 curl -fsS "$(wget -qO- http://x)" > /dev/null'
+    found = simple_commands(script)
+    assert [words for words, _ in found] == [
+        ["echo", "héllo wörld"],
+        ["curl", "-fsS", "$(wget -qO- http://x)"],  # the assignment and the redirect are not words
+        ["wget", "-qO-", "http://x"],  # a command inside $(...) is a command too
+    ]
+    (s, e) = found[0][1][1]
+    assert script[s:e] == '"héllo wörld"'  # character offsets, also after non-ASCII text
+    assert simple_commands("echo $((1+ )") is None

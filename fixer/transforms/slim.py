@@ -52,7 +52,7 @@ from ..analysis import Analysis, Stage
 from ..document import Document, Edit
 from ..imageref import RESERVED, join_reference, locate, split_reference
 from ..options import Options
-from ..shellusage import LANGUAGE_INSTALLERS, Command, Usage, mentions, package_name, runtime_commands, stage_usage
+from ..shellusage import Command, Usage, package_name, runtime_commands, stage_usage
 from . import Finding, Result
 
 CODES = {
@@ -165,11 +165,8 @@ class _RootFix:
             )
             return
         instructions = [i for s in self.consumers for i in s.instructions]
-        if mentions(instructions, self._interesting(lacks, switching=new_family != current_family)):
-            usage = stage_usage([i for i in instructions if i.cmd == "RUN"])
-            runtime_commands(instructions, usage)
-        else:  # no command the decision depends on is even named: nothing to parse
-            usage = Usage()
+        usage = stage_usage([i for i in instructions if i.cmd == "RUN"])
+        runtime_commands(instructions, usage)
         if usage.unparsed:
             line, why = usage.unparsed[0]
             self.info("SLM002", f"{root.base} stays: line {line} cannot be checked ({why}), so {new_ref} might lack what it uses")
@@ -295,17 +292,6 @@ class _RootFix:
                 return [why], []
             additions.append((edit, packages))
         return [], additions
-
-    @staticmethod
-    def _interesting(lacks: list[str], switching: bool) -> set[str]:
-        """Every command whose use decides the swap: what the variant lacks, language
-        installers (packages that compile) and, when the distro would change, package managers.
-        (A package install matters otherwise only for a tool or package named here.)"""
-        needs = catalogue.slim_needs()
-        names = {c for key in lacks for c in needs.get(key, {}).get("commands", [])}
-        if switching:
-            names |= {m for fam in catalogue.families().values() for m in fam.package_managers}
-        return names | set(LANGUAGE_INSTALLERS) | ({"git"} if "git" in lacks else set())
 
     def _installed_before(self, installs, packages: list[str], use: Command) -> bool:
         return any(cmd.order < use.order and set(pkgs) & set(packages) for cmd, pkgs in installs)
