@@ -97,12 +97,18 @@ def _suppressions(doc: Document):
         raise FixError(err.message, err.line) from None
 
 
-def run_transforms(text: str, options: Options, context: Path | None, path: Path | None = None) -> Outcome:
+def run_transforms(
+    text: str, options: Options, context: Path | None, path: Path | None = None, *, dockerfile_only: bool = False
+) -> Outcome:
+    """The transforms in their order; ``dockerfile_only`` leaves out those that never edit the
+    Dockerfile (the stability check compares the Dockerfile only)."""
     doc = parse_document(text)
     outcome = Outcome(original=text, fixed=text)
     analysis = suppressions = None  # computed once per version of the document
     for transform in all_transforms():
         if not options.wants(transform.code):
+            continue
+        if dockerfile_only and not transform.edits_dockerfile:
             continue
         if analysis is None or analysis.doc is not doc:
             analysis = Analysis(doc, context, path, options.mirrors())
@@ -141,7 +147,7 @@ def fix(text: str, options: Options, context: Path | None = None, path: Path | N
     """The whole pipeline with its stability check."""
     outcome = run_transforms(text, options, context, path)
     if outcome.changed:
-        again = run_transforms(outcome.fixed, options, context, path)
+        again = run_transforms(outcome.fixed, options, context, path, dockerfile_only=True)
         if again.fixed != outcome.fixed:
             raise FixError("internal error: the rewrite is not stable (a second run changes it again); nothing written")
     return outcome

@@ -47,3 +47,21 @@ def test_rules_prints_a_transforms_documentation(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["rules", "XYZ"])
     assert exit_.value.code == 2
+
+
+def test_transforms_that_declare_no_dockerfile_edits_make_none():
+    """The stability check leaves them out, which is only sound if they never edit it."""
+    from fixer.analysis import Analysis
+    from fixer.document import Document
+    from golden import case_options
+
+    quiet = [t for t in TRANSFORMS if not t.edits_dockerfile]
+    assert quiet and all(isinstance(t.edits_dockerfile, bool) for t in TRANSFORMS)
+    for case in cases():
+        options = case_options(case)
+        try:
+            doc = Document((case / "Dockerfile").read_text())
+        except ValueError:
+            continue
+        for transform in quiet:
+            assert transform.apply(doc, Analysis(doc, options.context, case / "Dockerfile"), options).edits == []

@@ -50,6 +50,9 @@ class Transform(Protocol):
     code: str  # the prefix of every finding code it emits, e.g. "USR"
     name: str  # the option name, e.g. "nonroot"
     summary: str  # one line for ``imgfix rules``
+    # False for a transform that never edits the Dockerfile (only other files): the stability
+    # check, which re-runs the pipeline on the rewritten Dockerfile, can leave it out
+    edits_dockerfile: bool
 
     def apply(self, doc: Document, analysis: Analysis, options: Options) -> Result: ...
 

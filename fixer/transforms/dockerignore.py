@@ -127,6 +127,7 @@ class DockerIgnore:
     code = "DIG"
     name = "dockerignore"
     summary = "Write or complete the .dockerignore the build uses; report secrets the context or ARG/ENV would leak."
+    edits_dockerfile = False  # its changes are to the ignore file only
 
     def apply(self, doc: Document, analysis: Analysis, options: Options) -> Result:
         result = Result()
@@ -515,11 +516,14 @@ class _ContextFix:
                     continue  # already covered
                 if pattern in users:
                     continue
-                trial = current.plus(entry)
+                trial = None  # the lines with this entry, built only when a needed path asks
                 exceptions: list[str] = []
                 dropped = None
                 for need in needs:
-                    if need.path == "." or not trial.excluded(need.path) or current.excluded(need.path):
+                    if need.path == "." or current.excluded(need.path):
+                        continue
+                    trial = trial or current.plus(entry)
+                    if not trial.excluded(need.path):
                         continue
                     folder = (self.context / need.path).is_dir()
                     if need.glob or folder or need.path == pattern:

@@ -148,13 +148,20 @@ class Refused(Exception):
 
 def render(template: str, variables: dict, templates_dir: Path | None = None) -> str:
     """Render ``templates/<template>`` (or the organisation's own copy) with StrictUndefined."""
+    return _environment(templates_dir).get_template(template).render(**variables)
+
+
+@cache
+def _environment(templates_dir: Path | None):
+    """One jinja2 environment per templates folder: it compiles each template once (and
+    reloads it when the file changes)."""
     import jinja2
 
     loaders = []
     if templates_dir is not None:
         loaders.append(jinja2.FileSystemLoader(str(templates_dir)))
     loaders.append(jinja2.FileSystemLoader(str(resources.files("fixer.templates"))))
-    env = jinja2.Environment(
+    return jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
@@ -162,7 +169,6 @@ def render(template: str, variables: dict, templates_dir: Path | None = None) ->
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    return env.get_template(template).render(**variables)
 
 
 # ------------------------------------------------------------------ package helpers
@@ -226,6 +232,7 @@ class MultiStage:
     code = "MSB"
     name = "multistage"
     summary = "Split a single-stage build into a builder and a slim runtime stage, from per-ecosystem templates."
+    edits_dockerfile = True
 
     def apply(self, doc: Document, analysis: Analysis, options: Options) -> Result:
         result = Result()

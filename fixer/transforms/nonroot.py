@@ -68,6 +68,7 @@ class NonRoot:
     code = "USR"
     name = "nonroot"
     summary = "Run the final stage as a dedicated non-root user, created with the distro's own tools."
+    edits_dockerfile = True
 
     def apply(self, doc: Document, analysis: Analysis, options: Options) -> Result:
         result = Result()

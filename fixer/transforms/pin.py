@@ -117,6 +117,7 @@ class Pin:
     code = "PIN"
     name = "pin"
     summary = "Pin base images to the digest of their tag (--pin-digests), recorded in a lock file."
+    edits_dockerfile = True
 
     def apply(self, doc: Document, analysis: Analysis, options: Options) -> Result:
         result = Result()

@@ -50,6 +50,7 @@ class Registry:
     code = "REG"
     name = "registry"
     summary = "Rewrite base images to the organisation's registry or mirror (--registry, registry_map)."
+    edits_dockerfile = True
 
     def apply(self, doc: Document, analysis: Analysis, options: Options) -> Result:
         result = Result()

@@ -71,6 +71,7 @@ class Slim:
     code = "SLM"
     name = "slim"
     summary = "Swap full runtime base images for their slim variants when the stage still builds; flag EOL and untagged bases."
+    edits_dockerfile = True
 
     def apply(self, doc: Document, analysis: Analysis, options: Options) -> Result:
         result = Result()
