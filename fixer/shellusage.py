@@ -181,16 +181,22 @@ def stage_usage(runs: list) -> Usage:
             if found:
                 scripts.append(found)
         for script, offset in scripts:
-            commands = simple_commands(script)
-            if commands is None:
-                usage.unparsed.append((run.start_line, "the shell parser cannot read it"))
-                continue
-            for words, spans in commands:
-                words, spans = _strip_wrappers(words, spans)
-                if words:
-                    logical = [(s + offset, e + offset) if offset >= 0 else None for s, e in spans]
-                    usage.commands.append(Command(words, logical, run, len(usage.commands)))
+            _read(usage, script, run, offset if offset >= 0 else None)
     return usage
+
+
+def _read(usage: Usage, script: str, instr, offset: int | None, order: int = 0) -> None:
+    """Add a script's simple commands to ``usage``; ``offset``: where the script starts in
+    ``instr.text`` (None: its words cannot be edited); ``order`` shifts their positions."""
+    commands = simple_commands(script)
+    if commands is None:
+        usage.unparsed.append((instr.start_line, "the shell parser cannot read it"))
+        return
+    for words, spans in commands:
+        words, spans = _strip_wrappers(words, spans)
+        if words:
+            logical = [(s + offset, e + offset) for s, e in spans] if offset is not None else [None] * len(words)
+            usage.commands.append(Command(words, logical, instr, order + len(usage.commands)))
 
 
 def runtime_commands(instructions: list, usage: Usage) -> None:
@@ -212,11 +218,4 @@ def runtime_commands(instructions: list, usage: Usage) -> None:
             else:
                 usage.commands.append(Command(words, [None] * len(words), instr, 10**6 + len(usage.commands)))
                 continue
-        commands = simple_commands(words[0])
-        if commands is None:
-            usage.unparsed.append((instr.start_line, "the shell parser cannot read it"))
-            continue
-        for cmd, spans in commands:
-            cmd, _ = _strip_wrappers(cmd, spans)
-            if cmd:
-                usage.commands.append(Command(cmd, [None] * len(cmd), instr, 10**6 + len(usage.commands)))
+        _read(usage, words[0], instr, None, order=10**6)
