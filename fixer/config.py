@@ -30,7 +30,6 @@ from pathlib import Path
 
 from .options import OptionError, Options
 
-FILE_NAMES = (".imgfix.toml", "pyproject.toml")
 _NOT_KEYS = {"extra"}  # Options fields that are not settings
 
 

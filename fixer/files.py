@@ -5,7 +5,6 @@ from __future__ import annotations
 import fnmatch
 import os
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 DOCKERFILE_PATTERNS = ("Dockerfile", "Containerfile", "*.Dockerfile", "Dockerfile.*", "*.dockerfile", "Containerfile.*")
@@ -98,12 +97,6 @@ def read_text(path: Path) -> str:
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
         raise FileError(path, f"line {line}: is not UTF-8 text (byte 0x{data[err.start]:02x})") from None
-
-
-@dataclass(frozen=True)
-class Written:
-    path: Path
-    created: bool
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -67,9 +67,6 @@ class ImageRef:
     def with_tag(self, tag: str | None) -> ImageRef:
         return replace(self, tag=tag)
 
-    def with_digest(self, digest: str | None) -> ImageRef:
-        return replace(self, digest=digest)
-
     def unmirrored(self, mirrors: dict[str, str] | None = None) -> ImageRef:
         """The image a mirror reference stands for. ``mirrors`` maps source registry to
         HOST[/PREFIX] (``Options.mirrors()``): a configured prefix is replaced by its source
@@ -138,12 +135,6 @@ def is_sha256_digest(value: str) -> bool:
     return bool(_SHA256.fullmatch(value))
 
 
-def registry_of(text: str) -> str:
-    """The registry host a written name points to (``docker.io`` when none is written)."""
-    first, sep, _ = text.partition("/")
-    if sep and ("." in first or ":" in first or first == "localhost" or first != first.lower()):
-        return first
-    return DEFAULT_REGISTRY
 
 
 

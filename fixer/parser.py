@@ -70,7 +70,6 @@ class Instruction:
     json: bool = False
     heredocs: list[Heredoc] = field(default_factory=list)
     sub: Instruction | None = None  # the instruction an ONBUILD wraps
-    comments: list[str] = field(default_factory=list)  # comment lines directly above
 
     @property
     def cmd(self) -> str:
@@ -158,15 +157,11 @@ def parse(text: str) -> ParseResult:
     directives = _Directives()
     bom = text.startswith("\ufeff")
     base = 1 if bom else 0
-    lines: list[tuple[int, str]] = []  # (source offset, raw line with its ending)
-    pos = base
-    for m in _LINES.finditer(text, base):
-        lines.append((m.start(), m.group()))
-        pos = m.end()
+    # (source offset, raw line with its ending)
+    lines = [(m.start(), m.group()) for m in _LINES.finditer(text, base)]
     instructions: list[Instruction] = []
     dangling: Instruction | None = None
     warnings: list[tuple[int, str]] = []
-    comments: list[str] = []
     lineno = 0
     index = 0
 
@@ -185,15 +180,10 @@ def parse(text: str) -> ParseResult:
         offset, raw = lines[index]
         index += 1
         lineno += 1
-        if _is_comment(raw):
-            comment = raw.rstrip("\r\n").lstrip(_GO_SPACE)[1:].strip(_GO_SPACE)
-            comments = comments + [comment] if comment else []
         line, lead = process(raw, True, lineno)
         start_line = lineno
         line, ended = directives.trim_continuation(line)
         if ended and not line:
-            if not _is_comment(raw):
-                comments = []
             continue
         segments = [Segment(0, offset + lead, len(line))]
         logical = line
@@ -218,8 +208,6 @@ def parse(text: str) -> ParseResult:
         if not ended:
             dangling = instr
         instr.start_line, instr.end_line, instr.start, instr.end = start_line, lineno, offset, end
-        instr.comments = comments
-        comments = []
         target = instr.sub if instr.sub is not None else instr
         if target.cmd in _HEREDOC_KEYWORDS and not target.json and "<<" in logical:
             for name, doc in _heredoc_markers(logical, start_line):

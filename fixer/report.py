@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import os
 import enum
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -153,8 +152,3 @@ class Report:
         if n_suppressed:
             parts.append(f"{n_suppressed} suppressed")
         return ", ".join(parts) + ".\n"
-
-
-def write_out(text: str, stream=None) -> None:
-    stream = stream or sys.stdout
-    stream.write(text)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GOLDEN, shared_path
-from golden import case_options, cases
+from conftest import shared_path
+from golden import cases
 from fixer import ignorefile
 from fixer.analysis import Analysis
 from fixer.document import Document

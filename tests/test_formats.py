@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 from markdown_it import MarkdownIt
 
-from fixer.formats import apply_json_edits, fence_for, hunks, md_escape, render_github, render_json, suggestion, to_json, to_sarif
+from fixer.formats import apply_json_edits, fence_for, hunks, md_escape, render_github, render_json, suggestion, to_sarif
 from fixer.options import Options
 from fixer.report import Mode, Report
 from fixer.runner import fix_file

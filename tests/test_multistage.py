@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from fixer.analysis import Analysis
 from fixer.document import Document
 from fixer.options import Options
 from fixer.pipeline import fix

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from golden import GOLDEN, cases
+from golden import cases
 from fixer.analysis import Analysis, is_root_user
 from fixer.document import Document
 from fixer.options import OptionError, Options

@@ -45,6 +45,10 @@ class Result:
     findings: list[Finding] = field(default_factory=list)
     files: list[FileChange] = field(default_factory=list)
 
+    def add(self, codes: dict, code: str, line: int, message: str, fixed: bool = False) -> None:
+        """A finding whose severity comes from the transform's ``CODES`` table."""
+        self.findings.append(Finding(code, codes[code][0], line, message, fixed))
+
 
 class Transform(Protocol):
     code: str  # the prefix of every finding code it emits, e.g. "USR"

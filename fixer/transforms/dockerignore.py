@@ -65,7 +65,7 @@ from ..document import Document
 from ..ignorefile import Glob, IgnoreError, Matcher
 from ..options import Options
 from ..parser import Instruction
-from . import FileChange, Finding, Result
+from . import FileChange, Result
 
 CODES = {
     "DIG001": ("warning", "The build context has no .dockerignore"),
@@ -152,7 +152,7 @@ def _present(files: tuple[str, ...]) -> frozenset[str]:
 
 
 def _finding(result: Result, code: str, message: str, line: int = 0, fixed: bool = False) -> None:
-    result.findings.append(Finding(code, CODES[code][0], line, message, fixed))
+    result.add(CODES, code, line, message, fixed)
 
 
 # ---------------------------------------------------------------------------- ARG / ENV

@@ -69,7 +69,7 @@ from ..document import Document, Edit
 from ..ecosystem import Project, detect, valid_name, valid_path
 from ..options import Options
 from ..parser import KNOWN_KEYWORDS, Instruction
-from . import Finding, Result
+from . import Result
 
 CODES = {
     "MSB001": ("warning", "A single-stage image ships the tools that built it"),
@@ -243,16 +243,16 @@ class MultiStage:
         try:
             new_text, message = _Converter(doc, analysis, options, stage).convert()
         except Refused as why:
-            result.findings.append(Finding("MSB002", "warning", line, f"single-stage build left unchanged: {why}"))
+            result.add(CODES, "MSB002", line, f"single-stage build left unchanged: {why}")
             return result
         except _Unknown as why:
-            result.findings.append(Finding("MSB003", "info", line, str(why)))
+            result.add(CODES, "MSB003", line, str(why))
             return result
         if new_text is None:
             return result
         start = doc.line_start(stage.from_instr.start)
         result.edits.append(Edit(start, len(doc.text), new_text))
-        result.findings.append(Finding("MSB001", "warning", line, message, fixed=True))
+        result.add(CODES, "MSB001", line, message, fixed=True)
         return result
 
 

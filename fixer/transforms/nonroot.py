@@ -47,7 +47,7 @@ from ..document import Document, Edit
 from ..imageref import ImageRef
 from ..options import Options
 from ..parser import Instruction
-from . import Finding, Result
+from . import Result
 
 CODES = {
     "USR001": ("warning", "The stage runs as root"),
@@ -82,7 +82,7 @@ class NonRoot:
         for name in options.targets:
             stage = analysis.stage_named(name)
             if stage is None:
-                result.findings.append(Finding("USR006", "error", 0, f"--target {name}: no stage is named {name}"))
+                result.add(CODES, "USR006", 0, f"--target {name}: no stage is named {name}")
             elif stage not in targets:
                 targets.append(stage)
         return targets
@@ -95,7 +95,7 @@ class _StageFix:
         self.label = f"stage {stage.name}" if stage.name else "the final stage"
 
     def finding(self, code: str, message: str, line: int | None = None, fixed: bool = False) -> None:
-        self.result.findings.append(Finding(code, CODES[code][0], line or self.line, message, fixed))
+        self.result.add(CODES, code, line or self.line, message, fixed)
 
     def run(self) -> None:
         stage = self.stage

@@ -40,7 +40,7 @@ from ..document import Document
 from ..imageref import RESERVED, ImageRef, InvalidReference, is_sha256_digest, join_reference, locate, split_reference
 from ..lockfile import LockError, LockFile
 from ..options import Options
-from . import FileChange, Finding, Result
+from . import FileChange, Result
 
 CODES = {
     "PIN001": ("info", "A base image is referenced by a tag that can move"),
@@ -137,7 +137,7 @@ class Pin:
             if stage.parent is not None:
                 continue
             if stage.base is None:
-                result.findings.append(Finding("PIN002", "warning", line, f"{stage.base_text}: built from ARG {', '.join(stage.base_args)}, which has no default; not pinned"))
+                result.add(CODES, "PIN002", line, f"{stage.base_text}: built from ARG {', '.join(stage.base_args)}, which has no default; not pinned")
                 continue
             if stage.image is None or stage.image.familiar in RESERVED:
                 continue
@@ -145,13 +145,13 @@ class Pin:
                 continue
             site, why = locate(stage, analysis)
             if site is None:
-                result.findings.append(Finding("PIN002", "warning", line, f"{stage.base} not pinned: {why}"))
+                result.add(CODES, "PIN002", line, f"{stage.base} not pinned: {why}")
                 continue
             name, tag, _ = split_reference(site.reference)
             try:
                 ref = ImageRef.parse(site.reference)
             except InvalidReference as err:
-                result.findings.append(Finding("PIN002", "warning", line, f"{stage.base} not pinned: {err}"))
+                result.add(CODES, "PIN002", line, f"{stage.base} not pinned: {err}")
                 continue
             try:
                 digest = resolver.resolve(ref)
@@ -160,7 +160,7 @@ class Pin:
                 continue
             plan = site.rewrite(join_reference(name, tag or "latest", digest))
             if plan is None:
-                result.findings.append(Finding("PIN002", "warning", line, f"{stage.base} not pinned: ARG {site.arg} holds part of the reference"))
+                result.add(CODES, "PIN002", line, f"{stage.base} not pinned: ARG {site.arg} holds part of the reference")
                 continue
             where, instr, (start, end), text = plan
             key = (instr.start, start, end)
@@ -168,12 +168,12 @@ class Pin:
                 continue
             edit = doc.replace_span(instr, start, end, text)
             if edit is None:
-                result.findings.append(Finding("PIN002", "warning", line, f"{stage.base} not pinned: the reference is split over several lines"))
+                result.add(CODES, "PIN002", line, f"{stage.base} not pinned: the reference is split over several lines")
                 continue
             claimed.add(key)
             result.edits.append(edit)
             via = f" (the default of ARG {site.arg})" if where == "arg" else ""
-            result.findings.append(Finding("PIN001", "info", line, f"{stage.base} pinned to {digest}{via}", fixed=True))
+            result.add(CODES, "PIN001", line, f"{stage.base} pinned to {digest}{via}", fixed=True)
         if errors:
             detail = "; ".join(f"line {n}: {m}" for n, m in errors)
             raise FixError(f"cannot pin {len(errors)} base image{'s' * (len(errors) != 1)}, the file is left unchanged: {detail}", errors[0][0])

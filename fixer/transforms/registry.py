@@ -37,7 +37,7 @@ from ..analysis import Analysis
 from ..document import Document
 from ..imageref import RESERVED, ImageRef, InvalidReference, join_reference, locate, split_reference
 from ..options import Options
-from . import Finding, Result
+from . import Result
 
 CODES = {
     "REG001": ("info", "A base image is pulled from outside the organisation's registry"),
@@ -61,7 +61,7 @@ class Registry:
         claimed: dict[tuple[int, int, int], str] = {}
 
         def finding(code: str, line: int, message: str, fixed: bool = False) -> None:
-            result.findings.append(Finding(code, CODES[code][0], line, message, fixed))
+            result.add(CODES, code, line, message, fixed)
 
         def target_name(image: ImageRef) -> str | None:
             mirror = mirrors.get(image.registry)

@@ -53,7 +53,7 @@ from ..document import Document, Edit
 from ..imageref import RESERVED, join_reference, locate, split_reference
 from ..options import Options
 from ..shellusage import Command, Usage, package_name, runtime_commands, stage_usage
-from . import Finding, Result
+from . import Result
 
 CODES = {
     "SLM001": ("warning", "A full base image has a slim variant"),
@@ -99,7 +99,7 @@ class Slim:
 
 
 def _finding(result: Result, code: str, line: int, message: str, fixed: bool = False) -> None:
-    result.findings.append(Finding(code, CODES[code][0], line, message, fixed))
+    result.add(CODES, code, line, message, fixed)
 
 
 def _check_support(stage: Stage, result: Result) -> None:
