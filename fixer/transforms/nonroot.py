@@ -327,7 +327,7 @@ class _StageFix:
                 f"{facts.unprivileged_since}); move to a supported version first"
             )
         else:
-            reason = self._server_config_problem(facts.low_port)
+            reason = self._server_config_problem(facts.entry)
         if reason:
             self.finding("USR005", f"{self.label} runs as root: {reason}; left alone")
             return
@@ -361,12 +361,15 @@ class _StageFix:
             fixed=True,
         )
 
-    def _server_config_problem(self, low_port: int) -> str | None:
+    def _server_config_problem(self, server: dict) -> str | None:
         """Why a copied server configuration would break without root, if it would."""
+        config_dir, port_pattern = server.get("config_dir"), server.get("config_port")
+        if config_dir is None or port_pattern is None:
+            return None
         context = BuildContext(self.analysis.context) if self.analysis.context else None
         for copy in self.stage.of("COPY", "ADD"):
             dest = (copy.value or [""])[-1]
-            if not dest.startswith("/etc/nginx"):
+            if not dest.startswith(config_dir):
                 continue
             if any(f.startswith("--from") for f in copy.flags or []):
                 return f"line {copy.start_line} copies a server configuration from another stage that cannot be checked"
@@ -374,7 +377,7 @@ class _StageFix:
                 text = context.read_text(src) if context else None
                 if text is None:
                     return f"the server configuration {src} (line {copy.start_line}) could not be read to check its port"
-                for port in re.findall(r"^\s*listen\s+(?:[\w.:\[\]]+:)?(\d+)", text, re.M):
+                for port in re.findall(port_pattern, text, re.M):
                     if int(port) < 1024:
                         return f"{src} listens on port {port}, which needs root"
         return None
