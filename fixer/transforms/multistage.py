@@ -81,19 +81,6 @@ VENV = "/opt/venv"
 _PKG = re.compile(r"^[a-z0-9][a-z0-9+.~_-]{0,127}(=[A-Za-z0-9+.~:_*-]{1,64})?$")
 _IMAGE = re.compile(r"^[a-z0-9][a-z0-9._/:-]{0,200}(@sha256:[0-9a-f]{64})?$")
 _CHOWN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,31})?$")
-_INSTALL = {"apt-get": "install", "apt": "install", "apk": "add"}
-_PACKAGE_COMMANDS = {"apt-get", "apt", "apk", "dpkg", "yum", "dnf", "microdnf"}
-_CLEANUP = {"rm", "true", "echo", "apt-get", "apt", "apk", "find", "npm", "yarn", "pip", "pip3"}
-_SETUP = {"useradd", "groupadd", "adduser", "addgroup", "mkdir", "chown", "chmod", "ln", "touch", "usermod", "install"}
-_BUILD = {
-    "python": {"pip", "pip3", "python", "python3", "poetry", "pipenv", "uv"},
-    "node": {"npm", "yarn", "pnpm", "npx", "node", "corepack", "tsc"},
-    "go": {"go"},
-    "java": {"mvn", "./mvnw", "mvnw", "gradle", "./gradlew", "gradlew"},
-    "rust": {"cargo", "rustup"},
-}
-_GENERIC_BUILD = {"make", "cmake", "gcc", "g++", "cc", "ninja", "meson", "configure", "./configure"}
-_BUILD_TOOLS = set().union(*_BUILD.values()) | _GENERIC_BUILD
 _RUNTIME_META = {"LABEL", "EXPOSE", "HEALTHCHECK", "CMD", "ENTRYPOINT", "STOPSIGNAL", "VOLUME", "USER", "MAINTAINER"}
 
 
@@ -131,7 +118,7 @@ def build_step(words: list[str]) -> str | None:
         return f"{tool} build"
     if tool == "cargo" and verb in ("build", "install"):
         return f"cargo {verb}"
-    if tool in _GENERIC_BUILD:
+    if tool in command_names("generic_build"):
         return tool
     return None
 
@@ -140,6 +127,16 @@ def build_step(words: list[str]) -> str | None:
 def packages() -> dict:
     with resources.files("fixer.data").joinpath("packages.toml").open("rb") as fh:
         return tomllib.load(fh)
+
+
+@cache
+def command_names(kind: str) -> frozenset[str]:
+    """Command names of a kind in ``[commands]`` of packages.toml; ``build``: every
+    ecosystem's build tools and the generic ones."""
+    table = packages()["commands"]
+    if kind == "build":
+        return frozenset().union(*map(frozenset, table["build"].values()), table["generic_build"])
+    return frozenset(table[kind])
 
 
 class Refused(Exception):
@@ -178,7 +175,7 @@ def _installs(words: list[str]) -> tuple[str, list[str]] | None:
     if not words:
         return None
     cmd = words[0].rsplit("/", 1)[-1]
-    verb = _INSTALL.get(cmd)
+    verb = packages()["commands"]["install_verb"].get(cmd)
     if verb is None or verb not in words[1:3]:
         return None
     pkgs = [w for w in words[words.index(verb) + 1 :] if not w.startswith("-")]
@@ -305,17 +302,16 @@ class _Converter:
                 raise Refused(f"RUN at line {instr.start_line} uses a heredoc; its effects cannot be checked")
             commands = split_commands(" ".join(instr.value or []))
         kinds = set()
-        build_tools = set().union(*_BUILD.values()) | _GENERIC_BUILD
         for words in commands:
             cmd = words[0]
             name = cmd if cmd.startswith("./") else cmd.rsplit("/", 1)[-1]
-            if name in _PACKAGE_COMMANDS:
+            if name in command_names("package"):
                 kinds.add("package")
-            elif name in build_tools:
+            elif name in command_names("build"):
                 kinds.add("build")
-            elif name in _SETUP:
+            elif name in command_names("setup"):
                 kinds.add("setup")
-            elif name in _CLEANUP or name in ("cd", "set", "export", "test", "[", "true", ":"):
+            elif name in command_names("neutral"):
                 continue
             else:
                 raise Refused(
@@ -341,7 +337,7 @@ class _Converter:
                 plan.refusals.append(str(why))
                 plan.builder.append(chunk.text)
                 script = " ".join(chunk.instr.value or []) + " " + " ".join(h.content for h in chunk.instr.heredocs)
-                if chunk.instr.cmd == "RUN" and _BUILD_TOOLS & set(script.split()):
+                if chunk.instr.cmd == "RUN" and command_names("build") & set(script.split()):
                     plan.builds = True
                     plan.reasons.append(f"line {chunk.instr.start_line} builds")
         if plan.refusals:
@@ -486,7 +482,7 @@ class _Converter:
             raise Refused("the file uses a non-default escape character")
         project0 = detect(self.analysis.context, stage.base)
         plan = self._plan(project0.lang)
-        generic = any(w and w[0] in _GENERIC_BUILD for run in plan.build_runs for w in run)
+        generic = any(w and w[0] in command_names("generic_build") for run in plan.build_runs for w in run)
         if not plan.builds:
             return None, ""
         if project0.lang is not None and plan.refusals:
