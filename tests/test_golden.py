@@ -18,10 +18,11 @@ def test_golden(case):
 
 @pytest.mark.parametrize("case", cases(), ids=lambda p: p.name)
 def test_golden_is_idempotent(case):
+    findings = case / "expected.findings"
+    if findings.exists() and findings.read_text().startswith("error "):
+        pytest.skip("the case is refused: its expected output is the input")
     expected = (case / "expected.Dockerfile").read_bytes().decode("utf-8")
     options = case_options(case)
-    if "error" in (case / "expected.findings").read_text() if (case / "expected.findings").exists() else False:
-        return
     assert fix(expected, options, options.context).fixed == expected
 
 
