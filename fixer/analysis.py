@@ -7,6 +7,7 @@ each stage ends as, and the commands its RUN lines call.
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -169,6 +170,12 @@ def unquote(word: str) -> str:
 
 def split_commands(script: str) -> list[list[str]]:
     """Split shell text into simple commands: a forgiving tokenizer, nothing is executed."""
+    return [list(words) for words in _split_commands(script)]
+
+
+@functools.lru_cache(maxsize=1024)
+def _split_commands(script: str) -> tuple[tuple[str, ...], ...]:
+    """(Each RUN line is read by several transforms, and again by the stability check.)"""
     commands: list[list[str]] = []
     for line in re.sub(r"\\\r?\n", " ", script).splitlines():
         current: list[str] = []
@@ -194,7 +201,7 @@ def split_commands(script: str) -> list[list[str]]:
     for words in commands:  # drop leading VAR=value assignments and sudo/exec wrappers
         while words and (re.match(r"^\w+=", words[0]) or words[0] in ("sudo", "exec", "env")):
             words.pop(0)
-    return [c for c in commands if c]
+    return tuple(tuple(c) for c in commands if c)
 
 
 class Analysis:

@@ -57,3 +57,43 @@ class BuildContext:
                 if len(found) >= limit:
                     return found
         return found
+
+
+# ---------------------------------------------------------------------------- shared listings
+# Several Dockerfiles often share one build context, and two transforms list it: a run lists
+# each context once. Only the runner turns this on (``sharing``), and it forgets every listing
+# after it writes a file, so a listing is never older than the last write; the few most
+# recent contexts are kept, so memory stays flat however many there are.
+
+_SHARED_CONTEXTS = 8
+_shared: dict[tuple, object] | None = None
+
+
+def shared(key: tuple, compute: Callable[[], object]):
+    """``compute()``, remembered under ``key`` (which names the context) while sharing is on."""
+    if _shared is None:
+        return compute()
+    if key in _shared:
+        _shared[key] = _shared.pop(key)  # most recently used last
+    else:
+        _shared[key] = compute()
+        while len(_shared) > _SHARED_CONTEXTS:
+            del _shared[next(iter(_shared))]
+    return _shared[key]
+
+
+def start_sharing() -> None:
+    """Listings are shared from now on in this process (a run, or a worker of one)."""
+    global _shared
+    _shared = {}
+
+
+def stop_sharing() -> None:
+    global _shared
+    _shared = None
+
+
+def forget() -> None:
+    """A file was written: listings taken before may miss it."""
+    if _shared is not None:
+        _shared.clear()

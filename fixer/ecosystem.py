@@ -18,7 +18,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .context import BuildContext
+from .context import BuildContext, shared
 
 LANGS = ("python", "node", "go", "java", "rust")
 
@@ -103,7 +103,7 @@ def _req_name(line: str) -> str | None:
 def detect(context: Path | None, base: str | None = None, lang: str | None = None) -> Project:
     """The project in ``context``; ``base`` (the FROM image) and ``lang`` break ties."""
     ctx = BuildContext(context) if context is not None and context.is_dir() else None
-    files = set(ctx.files(limit=5000)) if ctx else set()
+    files = set(shared(("files", ctx.root, 5000), lambda: tuple(ctx.files(limit=5000)))) if ctx else set()
     top = {f for f in files if "/" not in f}
     found: list[tuple[str, list[str]]] = []
     py = [f for f in sorted(top) if re.match(r"^requirements.*\.txt$", f)] + [

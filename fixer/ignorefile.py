@@ -78,12 +78,19 @@ def _cleaned(line: str) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=1024)
 def _pattern_matcher(lines: tuple[str, ...]):
-    """Built once per pattern list (transforms ask for the same ones again and again):
-    the cleaned patterns, a FastMatcher (moby's decisions, see fixer.patterns) and a cache."""
+    """The cleaned patterns of the lines, with the FastMatcher and decision cache they share."""
+    cleaned = tuple(pattern for line in lines for pattern in _cleaned(line))
+    return (cleaned, *_fast_matcher(cleaned))
+
+
+@functools.lru_cache(maxsize=1024)
+def _fast_matcher(cleaned: tuple[str, ...]):
+    """Built once per pattern list (transforms and Dockerfiles of one context ask for the same
+    ones again and again, with different comments): a FastMatcher (moby's decisions, see
+    fixer.patterns) and a cache of its decisions."""
     from .patterns import FastMatcher
 
-    cleaned = [pattern for line in lines for pattern in _cleaned(line)]
-    return cleaned, FastMatcher(cleaned), {}
+    return FastMatcher(list(cleaned)), {}
 
 
 class Matcher:

@@ -146,6 +146,8 @@ class _Directives:
             self._set_continuation(token)
 
     def trim_continuation(self, line: str) -> tuple[str, bool]:
+        if not line.rstrip(" \t").endswith(self.escape):
+            return line, True  # (most lines: no need for the regex)
         match = self.continuation.search(line)
         if match:
             return line[: match.start()] + (match.group(1) or ""), False
@@ -192,10 +194,12 @@ def parse(text: str) -> ParseResult:
             c_offset, c_raw = lines[index]
             index += 1
             lineno += 1
-            piece, _ = process(c_raw, False, lineno)
-            if _is_comment(c_raw):
+            # (parser directives are over: the instruction's first line ended them)
+            piece = c_raw.rstrip("\r\n")
+            trimmed = _trim_leading_ws(piece)
+            if trimmed.startswith("#"):
                 continue
-            if not _trim_leading_ws(c_raw.rstrip("\r\n")):
+            if not trimmed:
                 empty_continuation = True
                 continue
             piece, ended = directives.trim_continuation(piece)

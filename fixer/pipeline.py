@@ -79,17 +79,33 @@ def _line_mapper(original: str, current: str):
     """Maps a 1-based line of ``current`` to the line of ``original`` it came from or follows."""
     if original == current:
         return lambda line: line
-    a, b = original.splitlines(), current.splitlines()
     mapping: dict[int, int] = {}
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        for k in range(j1, j2):
-            if tag in ("equal", "replace"):  # the line itself, or the one it replaced
-                mapping[k + 1] = i1 + min(k - j1, i2 - i1 - 1) + 1
-            else:  # an inserted line: the original line it follows
-                mapping[k + 1] = max(i1, 1)
-    return lambda line: mapping.get(line, line) if line else 0
+
+    def build() -> None:  # only when a finding on a rewritten text asks
+        a, b = original.splitlines(), current.splitlines()
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+            for k in range(j1, j2):
+                if tag in ("equal", "replace"):  # the line itself, or the one it replaced
+                    mapping[k + 1] = i1 + min(k - j1, i2 - i1 - 1) + 1
+                else:  # an inserted line: the original line it follows
+                    mapping[k + 1] = max(i1, 1)
+        mapping[0] = 0
+
+    def to_original(line: int) -> int:
+        if not mapping:
+            build()
+        return mapping.get(line, line) if line else 0
+
+    return to_original
 
 
+@functools.lru_cache(maxsize=8)
+def _analysis(doc: Document, context: Path | None, path: Path | None, mirrors: tuple[tuple[str, str], ...]) -> Analysis:
+    """One analysis per version of the document (the stability check asks for the last again)."""
+    return Analysis(doc, context, path, dict(mirrors))
+
+
+@functools.lru_cache(maxsize=8)
 def _suppressions(doc: Document):
     try:
         return find_suppressions(doc)
@@ -111,7 +127,7 @@ def run_transforms(
         if dockerfile_only and not transform.edits_dockerfile:
             continue
         if analysis is None or analysis.doc is not doc:
-            analysis = Analysis(doc, context, path, options.mirrors())
+            analysis = _analysis(doc, context, path, tuple(options.mirrors().items()))
             suppressions = _suppressions(doc)
         result = transform.apply(doc, analysis, options)
         result.findings = [f for f in result.findings if options.wants(f.code)]

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from .context import forget, start_sharing, stop_sharing
 from .files import FileError, discover, read_text, write_atomic
 from .options import Options
 from .pipeline import FixError, fix
@@ -111,7 +112,9 @@ def fix_files(files: list[Path], options: Options | Callable[[Path], Options], j
     from concurrent.futures import ProcessPoolExecutor
 
     chunk = max(1, min(64, len(files) // (jobs * 4)))
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    # a worker's listings may predate a side file the parent wrote since: the parent redoes
+    # every result that touches a side file written meanwhile (see run)
+    with ProcessPoolExecutor(max_workers=jobs, initializer=start_sharing) as pool:
         yield from pool.map(_fix_pair, pairs(), chunksize=chunk)
 
 
@@ -153,22 +156,27 @@ def run(
             return 2
         files = [f for f in files if f.resolve() in changed]
     written: set[str] = set()  # side files (.dockerignore, lock file) this run has written
-    for result in fix_files(files, options, jobs):
-        path = result.path
-        if mode is Mode.WRITE and any(c.path in written for c in result.files):
-            # another Dockerfile wrote the same side file after this one was read: redo it
-            result = _fix_pair((path, options(path) if callable(options) else options))
-        if mode is Mode.WRITE and result.changed:
-            try:
-                for change in result.files:  # side files first: the Dockerfile last, so a
-                    if change.old != change.new:  # failure leaves the Dockerfile as it was
-                        write_atomic(Path(change.path), change.new)
-                        written.add(change.path)
-                if result.fixed != result.original:
-                    write_atomic(path, result.fixed)
-            except OSError as err:
-                result.error = f"{path}:0: not written ({err.strerror or err}); the file is unchanged"
-        done(result)
+    start_sharing()  # each build context is listed once (forgotten after each write)
+    try:
+        for result in fix_files(files, options, jobs):
+            path = result.path
+            if mode is Mode.WRITE and any(c.path in written for c in result.files):
+                # another Dockerfile wrote the same side file after this one was read: redo it
+                result = _fix_pair((path, options(path) if callable(options) else options))
+            if mode is Mode.WRITE and result.changed:
+                try:
+                    for change in result.files:  # side files first: the Dockerfile last, so a
+                        if change.old != change.new:  # failure leaves the Dockerfile as it was
+                            forget()
+                            write_atomic(Path(change.path), change.new)
+                            written.add(change.path)
+                    if result.fixed != result.original:
+                        write_atomic(path, result.fixed)
+                except OSError as err:
+                    result.error = f"{path}:0: not written ({err.strerror or err}); the file is unchanged"
+            done(result)
+    finally:
+        stop_sharing()
     if machine or output is not None:
         from .formats import render
 

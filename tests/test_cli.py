@@ -134,13 +134,14 @@ def test_example_runs(capsys):
     assert code == 0 and "+USER 10001:10001" in out
 
 
-def test_dockerfiles_sharing_a_context_write_one_consistent_dockerignore(tmp_path, capsys):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_dockerfiles_sharing_a_context_write_one_consistent_dockerignore(tmp_path, capsys, jobs):
     (tmp_path / "app.py").write_text("print(1)\n")
     (tmp_path / ".env").write_text("TOKEN=x\n")
     (tmp_path / "Dockerfile").write_text("FROM python:3.12-slim\nCOPY app.py /app/\nCMD [\"python\", \"/app/app.py\"]\n")
     (tmp_path / "worker.Dockerfile").write_text("FROM python:3.12-slim\nCOPY . /app/\nCMD [\"python\", \"/app/app.py\"]\n")
     with pytest.raises(SystemExit) as exit_:
-        main(["--write", "--jobs", "2", str(tmp_path)])
+        main(["--write", "--jobs", jobs, str(tmp_path)])
     assert exit_.value.code == 0
     capsys.readouterr()
     with pytest.raises(SystemExit) as exit_:

@@ -368,3 +368,40 @@ def test_cli_check_counts_and_write_writes_the_ignore_file(tmp_path):
     assert "**/__pycache__" in (tmp_path / ".dockerignore").read_text()
     again = subprocess.run(cmd + ["--check", str(dockerfile)], capture_output=True, text=True)
     assert again.returncode == 0, again.stderr
+
+
+def test_a_dockerfile_name_the_generic_entries_miss_gets_its_own_group_last(tmp_path):
+    make_context(tmp_path, {"Dockerfile-web": "", "app.py": "", "requirements.txt": ""})
+    (change,) = run("FROM python:3.12-slim\nCOPY app.py /app/\n", tmp_path, tmp_path / "Dockerfile-web").files
+    assert change.new.splitlines()[-2:] == ["# this Dockerfile", "Dockerfile-web"]
+    # a usual name is covered by **/Dockerfile: no group of its own
+    make_context(tmp_path, {"Dockerfile": ""})
+    (change,) = run("FROM python:3.12-slim\nCOPY app.py /app/\n", tmp_path, tmp_path / "Dockerfile").files
+    assert "# this Dockerfile" not in change.new
+
+
+def test_listings_are_shared_only_while_a_run_shares_them(tmp_path):
+    from fixer import context
+
+    calls = []
+
+    def listing():
+        calls.append(1)
+        return ("a",)
+
+    assert context.shared(("k", tmp_path), listing) == ("a",)
+    assert context.shared(("k", tmp_path), listing) == ("a",)
+    assert len(calls) == 2  # off: computed each time
+    context.start_sharing()
+    try:
+        context.shared(("k", tmp_path), listing)
+        context.shared(("k", tmp_path), listing)
+        assert len(calls) == 3
+        context.forget()  # after a write
+        context.shared(("k", tmp_path), listing)
+        assert len(calls) == 4
+        for i in range(20):  # only the most recent contexts are kept
+            context.shared(("k", i), listing)
+        assert len(context._shared) <= context._SHARED_CONTEXTS
+    finally:
+        context.stop_sharing()

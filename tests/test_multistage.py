@@ -326,3 +326,15 @@ def test_organisation_templates_override_the_built_in_ones(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["--select", "MSB", str(project)])
     assert "ACME" not in capsys.readouterr().out
+
+
+def test_split_commands_is_remembered_but_hands_out_fresh_lists():
+    from fixer.analysis import split_commands
+
+    first = split_commands("apt-get update && sudo apt-get install -y curl")
+    assert first == [["apt-get", "update"], ["apt-get", "install", "-y", "curl"]]
+    first[0].append("changed")
+    first.append(["x"])
+    assert split_commands("apt-get update && sudo apt-get install -y curl") == [
+        ["apt-get", "update"], ["apt-get", "install", "-y", "curl"]
+    ]

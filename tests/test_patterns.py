@@ -9,14 +9,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import shared_path
-from fixer.patterns import FastMatcher
+from fixer.patterns import FastMatcher, matches_any
 
-_segment = st.sampled_from(["a", "b", "ab", "c.d", "*", "**", "?", "a*", "*b", "[ab]", "[^a]", "a?", "\\*", "x+y", "(z)"])
+_segment = st.sampled_from(
+    ["a", "b", "ab", "c.d", "*", "**", "?", "a*", "*b", "*.d", "c.*", "[ab]", "[^a]", "a?", "\\*", "x+y", "(z)"]
+)
 _pattern = st.builds(
     lambda neg, lead, segs: ("!" if neg else "") + ("/" if lead else "") + "/".join(segs),
     st.booleans(), st.booleans(), st.lists(_segment, min_size=1, max_size=4),
 )
-_path = st.lists(st.sampled_from(["a", "b", "ab", "c.d", "*", "x+y", "(z)", "ba"]), min_size=1, max_size=5).map("/".join)
+_path = st.lists(st.sampled_from(["a", "b", "ab", "c.d", "*", "x+y", "(z)", "ba", "x.d"]), min_size=1, max_size=5).map("/".join)
 
 
 @settings(max_examples=1500, deadline=None)
@@ -46,3 +48,19 @@ def test_moby_vectors():
             assert (cleaned not in ("", ".") and fast.matches(cleaned)) == excluded, (case["name"], path)
             checked += 1
     assert checked >= 60
+
+
+@settings(max_examples=500, deadline=None)
+@given(_pattern.filter(lambda p: not p.startswith("!")), st.lists(_path, min_size=1, max_size=8))
+def test_matches_any_is_whether_the_pattern_excludes_a_file(pattern, files):
+    """A pattern excludes a file when it matches the file or a folder above it."""
+    try:
+        (cleaned,) = PatternMatcher([pattern]).patterns
+    except ValueError:
+        return
+    paths = set(files)
+    for f in files:
+        parts = f.split("/")
+        paths.update("/".join(parts[:i]) for i in range(1, len(parts)))
+    fast = FastMatcher([cleaned])
+    assert matches_any(cleaned, paths) == any(fast.matches(f) for f in files)

@@ -141,14 +141,36 @@ class DockerIgnore:
 def _present(files: tuple[str, ...]) -> frozenset[str]:
     """The ``if_present`` and ecosystem ``detect`` patterns that match a file of the context
     (once per context listing: every Dockerfile of a context asks the same)."""
+    from ..patterns import matches_any
+
     patterns = [p for g in data()["common"] for p in g.get("if_present", [])]
     patterns += [p for eco in data()["ecosystem"] for p in eco["detect"]]
+    # a pattern excludes a file when it matches the file or a folder above it
+    paths = set(files)
+    for f in files:
+        while "/" in f:
+            f = f.rsplit("/", 1)[0]
+            paths.add(f)
     found = set()
     for pattern in dict.fromkeys(patterns):
-        matcher = Matcher([pattern])
-        if any(matcher.excluded(f) for f in files):
+        if any(not p.startswith("!") and matches_any(p, paths) for p in Matcher([pattern]).patterns):
             found.add(pattern)
     return frozenset(found)
+
+
+_glob = functools.lru_cache(maxsize=1024)(Glob)  # each pattern compiled once, its decisions shared
+
+
+def _reaches(pattern: str, path: str) -> bool:
+    """Whether the pattern matches the path or a folder above it."""
+    return _glob(pattern).sends(path)
+
+
+@functools.lru_cache(maxsize=256)
+def _named(pattern: str, files: tuple[str, ...]) -> tuple[str, ...]:
+    """The files a pattern names (every Dockerfile of a context asks the same)."""
+    rule = _glob(pattern)
+    return tuple(f for f in files if rule.names(f))
 
 
 def _finding(result: Result, code: str, message: str, line: int = 0, fixed: bool = False) -> None:
@@ -216,6 +238,12 @@ class _Sources:
         self.mounts: dict[int, list[tuple[str, str]]] = {}
         for stage in analysis.stages:
             self._stage(stage)
+
+    def sent_files(self, files: list[str]) -> list[str]:
+        """The files of the context that some COPY/ADD source sends into a stage."""
+        if any(source.is_root for source in self.sent):
+            return list(files)
+        return [f for f in files if any(source.sends(f) for source in self.sent)]
 
     def _args(self, stage: Stage, upto: Instruction) -> dict[str, str | None]:
         args = dict(self.analysis.global_args)
@@ -291,7 +319,7 @@ class _Sources:
             need = Need(path, instr.start_line, instr.cmd, glob)
             self.needs.append(need)
             try:
-                source = Glob(path)
+                source = _glob(path)
             except ValueError:
                 continue  # BuildKit rejects it anyway
             self.sent.append(source)
@@ -383,7 +411,8 @@ class _ContextFix:
                 else:
                     ours_broke.append(need)
 
-        secrets = self._secrets(files, sources, before)
+        sent = sources.sent_files(files)
+        secrets = self._secrets(sent, sources, self._secret_files(files, before))
         candidates = self._candidates(files, secrets)
         lines, notes = self._choose(candidates, before, needs, files)
         for need in ours_broke:  # a previous imgfix block excludes what this Dockerfile needs
@@ -392,7 +421,7 @@ class _ContextFix:
                 notes.append(f"added !{need.path}: an earlier imgfix entry excluded it and the {need.describe()} needs it")
         lines += self._restore_user_exceptions(before, lines)
         if not any(line and not line.startswith("#") for line in lines):
-            self._report(label, target, old, [], secrets, notes, before, before, files, sources)
+            self._report(label, target, old, [], secrets, notes, before, before, sent)
             return
         newline = ignorefile.newline_of(old)
         if old is None:
@@ -406,7 +435,7 @@ class _ContextFix:
                 self.finding("DIG009", f"internal error: the new entries would exclude {need.path} ({need.describe()}); nothing written")
                 return
         self.result.files.append(FileChange(str(target), old, new))
-        self._report(label, target, old, lines, secrets, notes, before, after, files, sources)
+        self._report(label, target, old, lines, secrets, notes, before, after, sent)
 
     # ------------------------------------------------------------------ facts
 
@@ -418,7 +447,7 @@ class _ContextFix:
 
     def _files(self, before: Matcher) -> list[str]:
         """The files of the context the build sends today (excluded folders are not walked)."""
-        from ..context import BuildContext
+        from ..context import BuildContext, shared
 
         vcs = {".git", ".hg", ".svn"}
 
@@ -427,7 +456,10 @@ class _ContextFix:
                 return True
             return before.excluded(folder) and not before.may_reinclude_under(folder)
 
-        return [f for f in BuildContext(self.context).files(skip_dir=skip) if not before.excluded(f)]
+        def sent() -> tuple[str, ...]:
+            return tuple(f for f in BuildContext(self.context).files(skip_dir=skip) if not before.excluded(f))
+
+        return list(shared(("sent", self.context, tuple(before.patterns)), sent))
 
     def _needs(self, needs: list[Need], files: list[str]) -> list[Need]:
         """The paths to protect: each source, and each file a wildcard source matches."""
@@ -436,34 +468,43 @@ class _ContextFix:
             out.append(need)
             if need.glob:
                 try:
-                    glob = Glob(need.path)
+                    glob = _glob(need.path)
                 except ValueError:
                     continue
                 out += [Need(f, need.line, need.why, False) for f in files if glob.names(f)]
         return out
 
-    def _secrets(self, files: list[str], sources: _Sources, before: Matcher) -> list[tuple[str, Need | None]]:
-        """(file, the source that names it or None) for secret-looking files a COPY sends."""
-        secrets = data()["secrets"]
-        by_name = Matcher(secrets["files"])
-        content = [(Glob(c["file"]), re.compile(c["regex"])) for c in secrets["content"]]
+    def _secrets(self, sent: list[str], sources: _Sources, secret: frozenset[str]) -> list[tuple[str, Need | None]]:
+        """(file, the source that names it or None) for the secret-looking files a COPY sends."""
         found: list[tuple[str, Need | None]] = []
-        for path in files:
-            if not any(source.sends(path) for source in sources.sent):
-                continue
-            is_secret = by_name.excluded(path)
-            if not is_secret:
-                for glob, regex in content:
-                    if glob.sends(path):
-                        from ..context import BuildContext
-
-                        text = BuildContext(self.context).read_text(path)
-                        is_secret = bool(text and regex.search(text))
-                        break
-            if is_secret:
+        for path in sent:
+            if path in secret:
                 named = next((need for glob, need in sources.explicit if glob.names(path)), None)
                 found.append((path, named))
         return found
+
+    def _secret_files(self, files: list[str], before: Matcher) -> frozenset[str]:
+        """The files of the context (``_files``) that look like secrets, by name or by content."""
+        from ..context import BuildContext, shared
+
+        def find() -> frozenset[str]:
+            secrets = data()["secrets"]
+            by_name = Matcher(secrets["files"])
+            content = [(Glob(c["file"]), re.compile(c["regex"])) for c in secrets["content"]]
+            found = set()
+            for path in files:
+                is_secret = by_name.excluded(path)
+                if not is_secret:
+                    for glob, regex in content:
+                        if glob.sends(path):
+                            text = BuildContext(self.context).read_text(path)
+                            is_secret = bool(text and regex.search(text))
+                            break
+                if is_secret:
+                    found.add(path)
+            return frozenset(found)
+
+        return shared(("secrets", self.context, tuple(before.patterns)), find)
 
     def _candidates(self, files: list[str], secrets: list[tuple[str, Need | None]]) -> list[tuple[str, list[str]]]:
         """(group title, entries) in the order they are written."""
@@ -472,17 +513,19 @@ class _ContextFix:
         for group in data()["common"]:
             present = [p for p in group.get("if_present", []) if p in found]
             groups.append((group["title"], list(group["entries"]) + present))
-        if self.dockerfile is not None:  # its own name, where the generic patterns miss it
-            try:
-                groups[-1][1].append(self.dockerfile.relative_to(self.context).as_posix())
-            except ValueError:
-                pass  # the Dockerfile lies outside the context: it is not sent
         for eco in data()["ecosystem"]:
             if any(p in found for p in eco["detect"]):
                 groups.append((eco["name"], list(eco["entries"])))
         extra = [path for path, named in secrets if named is None]
         if extra:
             groups.append(("secrets found in this context", extra))
+        if self.dockerfile is not None:
+            # its own name, where the generic patterns miss it; last, so that the Dockerfiles
+            # of one context ask the same questions up to here (and share the answers)
+            try:
+                groups.append(("this Dockerfile", [self.dockerfile.relative_to(self.context).as_posix()]))
+            except ValueError:
+                pass  # the Dockerfile lies outside the context: it is not sent
         return groups
 
     # ------------------------------------------------------------------ decisions
@@ -496,6 +539,7 @@ class _ContextFix:
         seen: set[str] = set()
         users = {ignorefile.clean_pattern(x) for x in before.lines}
         current = before
+        listing = tuple(files)
         for title, entries in groups:
             chosen: list[str] = []
             for entry in entries:
@@ -507,8 +551,7 @@ class _ContextFix:
                     current = before.plus(*lines, *chosen)  # only when an entry was added
                 if pattern.startswith("!"):
                     # an exception in the template: only where it re-includes a file of the context
-                    rule = Glob(pattern[1:])
-                    if any(rule.names(f) and current.excluded(f) for f in files):
+                    if any(current.excluded(f) for f in _named(pattern[1:], listing)):
                         chosen.append(entry)
                     continue
                 examples = ignorefile.probes(pattern)
@@ -522,6 +565,8 @@ class _ContextFix:
                 for need in needs:
                     if need.path == "." or current.excluded(need.path):
                         continue
+                    if not _reaches(pattern, need.path):
+                        continue  # an entry that matches neither the path nor a folder above cannot exclude it
                     trial = trial or current.plus(entry)
                     if not trial.excluded(need.path):
                         continue
@@ -556,9 +601,8 @@ class _ContextFix:
 
     # ------------------------------------------------------------------ findings
 
-    def _report(self, label, target, old, lines, secrets, notes, before, after, files, sources) -> None:
+    def _report(self, label, target, old, lines, secrets, notes, before, after, sent) -> None:
         entries = [line for line in lines if line and not line.startswith("#")]
-        sent = [f for f in files if any(s.sends(f) for s in sources.sent)]
         newly = [f for f in sent if after.excluded(f) and not before.excluded(f)]
         kept_out = f"; it keeps {_plural(len(newly), 'file')} out of the image ({_names(newly)})" if newly else ""
         if entries and old is None:
