@@ -144,6 +144,8 @@ class Config:
 
     def settings_for(self, dockerfile: Path) -> dict:
         merged = dict(self.settings)
+        if not self.overrides:
+            return merged
         try:
             rel = dockerfile.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
@@ -198,13 +200,28 @@ def _has_table(pyproject: Path) -> bool:
 
 def find(start: Path) -> Path | None:
     """The nearest configuration file in ``start`` or a folder above it."""
-    folder = start.resolve()
+    return _nearest(start.resolve(), {})
+
+
+def _nearest(folder: Path, seen: dict[Path, Path | None]) -> Path | None:
+    """``find`` for a resolved folder; ``seen`` remembers the answer for every folder on the
+    way (Dockerfiles in sibling folders share their parents)."""
+    walked: list[Path] = []
+    found: Path | None = None
     for d in (folder, *folder.parents):
+        if d in seen:
+            found = seen[d]
+            break
+        walked.append(d)
         if (d / ".imgfix.toml").is_file():
-            return d / ".imgfix.toml"
+            found = d / ".imgfix.toml"
+            break
         if (d / "pyproject.toml").is_file() and _has_table(d / "pyproject.toml"):
-            return d / "pyproject.toml"
-    return None
+            found = d / "pyproject.toml"
+            break
+    for d in walked:
+        seen[d] = found
+    return found
 
 
 class Resolver:
@@ -214,6 +231,8 @@ class Resolver:
         self.cli = dict(cli)
         self.fixed = load(config_file) if config_file is not None else None
         self._by_folder: dict[Path, Config] = {}
+        self._found: dict[Path, Path | None] = {}  # folder -> its nearest configuration file
+        self._loaded: dict[Path | None, Config] = {}
         Options(**self.cli)  # the command line alone must be valid
 
     def config_for(self, dockerfile: Path) -> Config:
@@ -221,8 +240,10 @@ class Resolver:
             return self.fixed
         folder = dockerfile.resolve().parent
         if folder not in self._by_folder:
-            found = find(folder)
-            self._by_folder[folder] = load(found) if found else Config(None)
+            found = _nearest(folder, self._found)
+            if found not in self._loaded:
+                self._loaded[found] = load(found) if found else Config(None)
+            self._by_folder[folder] = self._loaded[found]
         return self._by_folder[folder]
 
     def __call__(self, dockerfile: Path) -> Options:

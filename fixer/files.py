@@ -71,11 +71,7 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[FileError]]:
             errors.append(FileError(given, "is a broken symlink"))
         else:
             errors.append(FileError(given, "no such file or folder"))
-    unique: list[Path] = []
-    for p in found:
-        if p not in unique:
-            unique.append(p)
-    return unique, errors
+    return list(dict.fromkeys(found)), errors  # each once, in the order found
 
 
 def read_text(path: Path) -> str:
