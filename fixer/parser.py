@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from e2b_dockerfile_utils import ShellLex, parse_heredoc, parse_words
 
@@ -71,7 +72,7 @@ class Instruction:
     heredocs: list[Heredoc] = field(default_factory=list)
     sub: Instruction | None = None  # the instruction an ONBUILD wraps
 
-    @property
+    @cached_property
     def cmd(self) -> str:
         return self.keyword.upper()
 
