@@ -175,6 +175,7 @@ def render_project(project: Project, templates: Path | None = None) -> tuple[str
         runtime_packages=[],
         package_manager="apt",
         copy_flags="",
+        from_flags="",
     )
     try:
         dockerfile = render(f"{project.lang}{variant}.Dockerfile.j2", variables, templates)

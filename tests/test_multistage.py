@@ -338,3 +338,21 @@ def test_split_commands_is_remembered_but_hands_out_fresh_lists():
     assert split_commands("apt-get update && sudo apt-get install -y curl") == [
         ["apt-get", "update"], ["apt-get", "install", "-y", "curl"]
     ]
+
+
+def test_the_runtime_keeps_the_platform_the_from_line_chose(tmp_path):
+    """The single stage's image was built for that platform (e.g. the build machine's): the
+    runtime stage keeps it, or a cross-build would ship binaries for the wrong machine."""
+    write(tmp_path, {"go.mod": "module example.com/me/svc\n"})
+    text = "FROM --platform=$BUILDPLATFORM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /out/svc .\nENTRYPOINT [\"/out/svc\"]\n"
+    out = run(text, tmp_path)
+    froms = [line for line in out.fixed.splitlines() if line.startswith("FROM")]
+    assert froms == [
+        "FROM --platform=$BUILDPLATFORM golang:1.22 AS builder",
+        "FROM --platform=$BUILDPLATFORM gcr.io/distroless/static-debian12:nonroot",
+    ]
+    # an organisation's template that drops it is refused, not followed
+    tpl = tmp_path / "tpl"
+    write(tpl, {"go.Dockerfile.j2": "{{ builder_from }}\n{{ builder_steps }}\nFROM {{ runtime_image }}\n{{ metadata }}"})
+    out = run(text, tmp_path, templates=str(tpl))
+    assert out.fixed == text and "does not carry --platform=$BUILDPLATFORM" in out.findings[0].message

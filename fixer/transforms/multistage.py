@@ -79,6 +79,7 @@ CODES = {
 
 VENV = "/opt/venv"
 _PKG = re.compile(r"^[a-z0-9][a-z0-9+.~_-]{0,127}(=[A-Za-z0-9+.~:_*-]{1,64})?$")
+_PLATFORM_FLAG = re.compile(r"^--platform=[A-Za-z0-9_./${},-]{1,128}$")
 _IMAGE = re.compile(r"^[a-z0-9][a-z0-9._/:-]{0,200}(@sha256:[0-9a-f]{64})?$")
 _CHOWN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,31})?$")
 _RUNTIME_META = {"LABEL", "EXPOSE", "HEALTHCHECK", "CMD", "ENTRYPOINT", "STOPSIGNAL", "VOLUME", "USER", "MAINTAINER"}
@@ -509,6 +510,10 @@ class _Converter:
                 raise Refused(f"package {pkg!r} is not a plain package name")
         if not _IMAGE.match(variables["runtime_image"]):
             raise Refused(f"runtime image {variables['runtime_image']!r} is not a plain image reference")
+        # the image kept the platform its FROM chose (e.g. $BUILDPLATFORM): so does the runtime
+        from_flags = "".join(f" {f}" for f in stage.from_instr.flags or [] if f.startswith("--platform="))
+        if from_flags and not _PLATFORM_FLAG.match(from_flags.strip()):
+            raise Refused(f"the FROM flag {from_flags.strip()!r} is not a plain platform")
         from_text = self.doc.text[stage.from_instr.start : stage.from_instr.end].replace("\r\n", "\n").rstrip("\n")
         if not stage.name:
             from_text += f" {'as' if self.doc.lowercase_keywords else 'AS'} builder"
@@ -520,6 +525,7 @@ class _Converter:
             metadata="".join(variables.pop("metadata", plan.metadata)).lstrip("\n"),
             app_dir=plan.app_dir,
             copy_flags=self._copy_flags(plan),
+            from_flags=from_flags,
             generated=False,  # the user's own EXPOSE/CMD/... (metadata), even when there are none
         )
         name = f"{project0.lang}{variables.pop('variant', '')}.Dockerfile.j2"
@@ -527,6 +533,9 @@ class _Converter:
             text = render(name, variables, self._templates_dir())
         except Exception as err:  # noqa: BLE001 - jinja2's errors (an organisation's template), never a crash
             raise Refused(f"the template {name} failed to render: {type(err).__name__}: {err}") from None
+        runtime_from = [line for line in text.split("\n") if line.upper().startswith("FROM ")][-1:]
+        if from_flags and not (runtime_from and from_flags.strip() in runtime_from[0]):
+            raise Refused(f"the template {name} does not carry {from_flags.strip()} to the runtime stage (from_flags)")
         text = re.sub(r"\n{3,}", "\n\n", text)
         if self.doc.lowercase_keywords:  # the template's own lines follow the file's style
             theirs = set(self.doc.text[stage.from_instr.start :].replace("\r\n", "\n").split("\n"))

@@ -7,7 +7,7 @@ COPY requirements.txt /src
 RUN --mount=type=cache,target=/root/.cache/pip \
     pip3 install -r requirements.txt
 
-FROM python:3.10-alpine
+FROM --platform=$BUILDPLATFORM python:3.10-alpine
 ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"
 WORKDIR /src
 COPY --from=builder /opt/venv /opt/venv
