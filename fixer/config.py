@@ -224,6 +224,9 @@ def _nearest(folder: Path, seen: dict[Path, Path | None]) -> Path | None:
     return found
 
 
+_REMEMBERED_FOLDERS = 4096
+
+
 class Resolver:
     """Options for each Dockerfile: its configuration, then the command line's explicit values."""
 
@@ -240,6 +243,9 @@ class Resolver:
             return self.fixed
         folder = dockerfile.resolve().parent
         if folder not in self._by_folder:
+            if len(self._by_folder) >= _REMEMBERED_FOLDERS:  # bounded: memory stays flat
+                self._by_folder.clear()
+                self._found.clear()
             found = _nearest(folder, self._found)
             if found not in self._loaded:
                 self._loaded[found] = load(found) if found else Config(None)

@@ -100,8 +100,9 @@ def _req_name(line: str) -> str | None:
     return _norm(m.group(1)) if m else None
 
 
-def detect(context: Path | None, base: str | None = None, lang: str | None = None) -> Project:
-    """The project in ``context``; ``base`` (the FROM image) and ``lang`` break ties."""
+def detect(context: Path | None, base: str | None = None, lang: str | None = None, *, read: bool = True) -> Project:
+    """The project in ``context``; ``base`` (the FROM image) and ``lang`` break ties.
+    ``read=False``: the language only, from file names (no project file is read or parsed)."""
     ctx = BuildContext(context) if context is not None and context.is_dir() else None
     files = set(shared(("files", ctx.root, 5000), lambda: tuple(ctx.files(limit=5000)))) if ctx else set()
     top = {f for f in files if "/" not in f}
@@ -137,7 +138,7 @@ def detect(context: Path | None, base: str | None = None, lang: str | None = Non
             return project
         chosen = (project.lang, [])
     project = Project(chosen[0], list(chosen[1]))
-    if ctx is not None:
+    if ctx is not None and read:
         reader = {"python": _python, "node": _node, "go": _go, "java": _java, "rust": _rust}[project.lang]
         reader(ctx, top, files, project)
     return project

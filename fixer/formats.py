@@ -326,7 +326,7 @@ def suggestion(original: str, h: Hunk) -> tuple[int, int, str] | None:
 
 def render_github(report: Report) -> str:
     results = _sorted(report)
-    n_changed, n_failed = len(report.changed), len(report.failed)
+    n_changed, n_failed = report.n_changed, len(report.failed)
     verb = "changed" if report.mode.value == "write" else "would change"
     out = [f"### imgfix: {n_changed} file{'s' * (n_changed != 1)} {verb}, "
            f"{len(results) - n_changed - n_failed} unchanged" + (f", {n_failed} failed" if n_failed else ""), ""]

@@ -31,25 +31,19 @@ class FileResult:
     files: list[FileChange] = field(default_factory=list)
     suppressed: list[Suppressed] = field(default_factory=list)  # findings hidden by ``# imgfix: ignore``
     error: str | None = None  # "path:line: message"
-    # what the summary needs, kept when the rest is released
-    _released: tuple[bool, int, int] | None = field(default=None, repr=False)
 
     @property
     def changed(self) -> bool:
-        if self._released is not None:
-            return self.error is None and self._released[0]
         return self.error is None and (self.fixed != self.original or any(f.old != f.new for f in self.files))
 
     @property
     def unfixed(self) -> int:
         """Findings left to a person (info findings do not count)."""
-        if self._released is not None:
-            return self._released[1]
         return sum(1 for f in self.findings if not f.fixed and f.severity != "info")
 
     @property
     def n_suppressed(self) -> int:
-        return self._released[2] if self._released is not None else len(self.suppressed)
+        return len(self.suppressed)
 
     def findings_text(self) -> str:
         """``path:line: CODE severity: message`` lines: the error, findings, suppressed ones."""
@@ -61,13 +55,6 @@ class FileResult:
             f = s.finding
             lines.append(f"{self.path}:{f.line}: {f.code} {f.severity}: {f.message} [{s.reason}]")
         return "".join(f"{line}\n" for line in lines)
-
-    def release(self) -> None:
-        """Keep only what the summary needs once the file is written and shown: memory stays
-        flat however many files there are."""
-        self._released = (self.changed, self.unfixed, self.n_suppressed)
-        self.original = self.fixed = ""
-        self.files, self.findings, self.suppressed = [], [], []
 
     def diff(self) -> str:
         if self.error is not None:
@@ -117,21 +104,32 @@ def colourise(diff: str) -> str:
 
 @dataclass
 class Report:
+    """The run's results as they come: counted, and kept only when ``keep`` (the machine-readable
+    formats need them all; a streamed diff does not, so memory stays flat)."""
+
     mode: Mode
-    results: list[FileResult] = field(default_factory=list)
+    keep: bool = True
+    results: list[FileResult] = field(default_factory=list)  # every result, when kept
+    failed: list[FileResult] = field(default_factory=list)  # always kept: they are reported again
+    n_files: int = 0
+    n_changed: int = 0
+    n_unfixed: int = 0
+    n_suppressed: int = 0
 
-    @property
-    def changed(self) -> list[FileResult]:
-        return [r for r in self.results if r.changed]
-
-    @property
-    def failed(self) -> list[FileResult]:
-        return [r for r in self.results if r.error is not None]
+    def add(self, result: FileResult) -> None:
+        self.n_files += 1
+        self.n_changed += result.changed
+        self.n_unfixed += result.unfixed
+        self.n_suppressed += result.n_suppressed
+        if result.error is not None:
+            self.failed.append(result)
+        if self.keep:
+            self.results.append(result)
 
     def exit_code(self) -> int:
         if self.failed:
             return 2
-        if self.mode is Mode.CHECK and self.changed:
+        if self.mode is Mode.CHECK and self.n_changed:
             return 1
         return 0
 
@@ -139,16 +137,16 @@ class Report:
         return "".join(r.findings_text() for r in self.results)
 
     def summary(self) -> str:
-        n_changed, n_failed = len(self.changed), len(self.failed)
-        n_same = len(self.results) - n_changed - n_failed
+        n_changed, n_failed = self.n_changed, len(self.failed)
+        n_same = self.n_files - n_changed - n_failed
         verb = "changed" if self.mode is Mode.WRITE else "would change"
         parts = [f"{n_changed} file{'s' * (n_changed != 1)} {verb}", f"{n_same} unchanged"]
         if n_failed:
             parts.append(f"{n_failed} failed")
-        unfixed = sum(r.unfixed for r in self.results)
+        unfixed = self.n_unfixed
         if unfixed:
             parts.append(f"{unfixed} finding{'s' * (unfixed != 1)} left to a person")
-        n_suppressed = sum(r.n_suppressed for r in self.results)
+        n_suppressed = self.n_suppressed
         if n_suppressed:
             parts.append(f"{n_suppressed} suppressed")
         return ", ".join(parts) + ".\n"

@@ -133,17 +133,16 @@ def run(
 ) -> int:
     machine = fmt != "diff"
     streaming = not machine and output is None  # each file is shown as soon as it is done
-    report = Report(mode)
+    report = Report(mode, keep=not streaming)  # streamed: each result is shown, counted, dropped
 
     def done(result: FileResult) -> None:
-        report.results.append(result)
+        report.add(result)
         if streaming:
             if show_diff and result.changed:
                 diff = result.diff()
                 sys.stdout.write(colourise(diff) if colour else diff)
             if not quiet:
                 sys.stderr.write(result.findings_text())
-            result.release()  # only what the summary counts is kept: memory stays flat
 
     files, errors = discover(paths)
     for err in errors:

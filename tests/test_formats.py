@@ -27,7 +27,7 @@ def report_for(tmp_path: Path, files: dict[str, str], options: Options = USR, mo
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-        report.results.append(fix_file(path, options))
+        report.add(fix_file(path, options))
     return report
 
 
@@ -180,3 +180,18 @@ def test_github_review_summary_counts(tmp_path):
     assert "| a/Dockerfile | would change | 1 | 1 | 0 |" in md.replace("\\/", "/")
     assert "**Not processed** (line 1)" in md
     assert render_github(Report(Mode.CHECK)).endswith("No Dockerfiles were checked.\n")
+
+
+def test_a_streamed_report_counts_results_without_keeping_them(tmp_path):
+    """The diff is shown file by file: the report keeps counts (and failures) only, so memory
+    stays flat however many files there are."""
+    kept = report_for(tmp_path, {"a/Dockerfile": ROOT, "b/Dockerfile": FINE})
+    streamed = Report(Mode.CHECK, keep=False)
+    for name in ("a/Dockerfile", "b/Dockerfile"):
+        streamed.add(fix_file(tmp_path / name, USR))
+    streamed.add(fix_file(tmp_path / "missing" / "Dockerfile", USR))
+    assert streamed.results == [] and len(streamed.failed) == 1
+    assert (streamed.n_files, streamed.n_changed) == (3, 1)
+    assert streamed.summary() == "1 file would change, 1 unchanged, 1 failed.\n"
+    assert kept.summary() == "1 file would change, 1 unchanged.\n"
+    assert streamed.exit_code() == 2 and kept.exit_code() == 1

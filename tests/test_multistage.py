@@ -253,6 +253,20 @@ def test_templates_import_jinja2_lazily():
     assert out.stdout.strip() == "False False"
 
 
+def test_a_stage_that_builds_nothing_reads_no_project_file(tmp_path):
+    """The language (from file names) decides whether a stage builds; setup.py and the app are
+    read (with libcst, a 0.2 s import) only for a stage that is converted."""
+    write(tmp_path, {"app.py": "from flask import Flask\napp = Flask(__name__)\n", "setup.py": "from setuptools import setup\nsetup(name='x')\n"})
+    code = (
+        "import sys; from pathlib import Path; from fixer.pipeline import fix; from fixer.options import Options; "
+        f"ctx = Path({str(tmp_path)!r}); "
+        "out = fix('FROM python:3.12-slim\\nCOPY app.py /app/\\nCMD [\"python\", \"/app/app.py\"]\\n', Options(context=ctx), ctx); "
+        "print('libcst' in sys.modules, len(out.findings) > 0)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False True"
+
+
 # ------------------------------------------------------------------ real builds
 
 BUILDENV = Path("/var/tmp/imgfix-buildenv/env.sh")

@@ -481,19 +481,20 @@ class _Converter:
         stage = self.stage
         if self.doc.escape != "\\":
             raise Refused("the file uses a non-default escape character")
-        project0 = detect(self.analysis.context, stage.base)
-        plan = self._plan(project0.lang)
+        # the language decides the plan; the project's files are read only for a stage that builds
+        language = detect(self.analysis.context, stage.base, read=False)
+        plan = self._plan(language.lang)
         generic = any(w and w[0] in command_names("generic_build") for run in plan.build_runs for w in run)
         if not plan.builds:
             return None, ""
-        if project0.lang is not None and plan.refusals:
+        if language.lang is not None and plan.refusals:
             raise Refused(plan.refusals[0])
-        if project0.lang is None:
+        if language.lang is None:
             raise _Unknown(
                 "the stage builds something (" + "; ".join(plan.reasons) + ") but its ecosystem is unknown: "
                 "no requirements.txt/pyproject.toml/setup.py, package.json, go.mod, pom.xml/build.gradle or Cargo.toml "
                 "in the build context and a base image that names none"
-                + (f" ({'; '.join(project0.problems)})" if project0.problems else "")
+                + (f" ({'; '.join(language.problems)})" if language.problems else "")
             )
         if generic:
             raise Refused("a RUN line calls make/cmake/a compiler directly; what it installs where is unclear")
@@ -501,8 +502,9 @@ class _Converter:
             raise Refused(f"the base image {stage.base_text} is built from ARG values; the runtime image cannot be derived")
         if stage.image.digest:
             raise Refused(f"the base image {stage.base_text} is pinned by digest; its runtime variant's digest is unknown")
-        method = getattr(self, f"_{project0.lang}")
-        variables, what = method(plan, project0)
+        project = detect(self.analysis.context, stage.base)
+        method = getattr(self, f"_{project.lang}")
+        variables, what = method(plan, project)
         variables.setdefault("runtime_packages", plan.runtime_packages)
         variables.setdefault("package_manager", plan.manager)
         for pkg in variables["runtime_packages"]:
@@ -528,7 +530,7 @@ class _Converter:
             from_flags=from_flags,
             generated=False,  # the user's own EXPOSE/CMD/... (metadata), even when there are none
         )
-        name = f"{project0.lang}{variables.pop('variant', '')}.Dockerfile.j2"
+        name = f"{project.lang}{variables.pop('variant', '')}.Dockerfile.j2"
         try:
             text = render(name, variables, self._templates_dir())
         except Exception as err:  # noqa: BLE001 - jinja2's errors (an organisation's template), never a crash
