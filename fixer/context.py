@@ -11,7 +11,7 @@ MAX_READ = 1 << 20  # project files larger than 1 MiB are not read
 
 class BuildContext:
     def __init__(self, root: Path) -> None:
-        self.root = root.resolve()
+        self.root = resolved(root)
 
     def resolve(self, relative: str) -> Path | None:
         """The path inside the context, or None when it is absent or points outside."""
@@ -66,7 +66,9 @@ class BuildContext:
 # recent contexts are kept, so memory stays flat however many there are.
 
 _SHARED_CONTEXTS = 8
+_REMEMBERED_PATHS = 4096
 _shared: dict[tuple, object] | None = None
+_resolved: dict[Path, Path] | None = None  # Path.resolve() answers, while sharing
 
 
 def shared(key: tuple, compute: Callable[[], object]):
@@ -82,18 +84,33 @@ def shared(key: tuple, compute: Callable[[], object]):
     return _shared[key]
 
 
+def resolved(path: Path) -> Path:
+    """``path.resolve()``, remembered while sharing is on (each Dockerfile of a run resolves
+    its context and itself several times; every call walks the path with lstat)."""
+    if _resolved is None:
+        return path.resolve()
+    answer = _resolved.get(path)
+    if answer is None:
+        if len(_resolved) >= _REMEMBERED_PATHS:
+            _resolved.clear()
+        answer = _resolved[path] = path.resolve()
+    return answer
+
+
 def start_sharing() -> None:
     """Listings are shared from now on in this process (a run, or a worker of one)."""
-    global _shared
-    _shared = {}
+    global _shared, _resolved
+    _shared, _resolved = {}, {}
 
 
 def stop_sharing() -> None:
-    global _shared
-    _shared = None
+    global _shared, _resolved
+    _shared = _resolved = None
 
 
 def forget() -> None:
-    """A file was written: listings taken before may miss it."""
+    """A file was written: listings (and resolved paths) taken before may be out of date."""
     if _shared is not None:
         _shared.clear()
+    if _resolved is not None:
+        _resolved.clear()

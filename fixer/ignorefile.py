@@ -161,6 +161,17 @@ def clean_pattern(line: str) -> str | None:
 
 
 _WILDCARD = re.compile(r"[*?\[\\]")
+_SPECIAL = re.compile(r"[*?\[\]\\]")
+
+
+def literal(path: str) -> str | None:
+    """The line that excludes exactly this file: wildcards escaped, and a leading ``#`` or ``!``
+    too (a comment, an exception). None when no line can: a name that starts or ends with
+    blanks (Docker trims lines) or holds a control character."""
+    if not path or path != path.strip() or any(ord(c) < 32 or c == "\x7f" for c in path):
+        return None
+    line = _SPECIAL.sub(lambda m: "\\" + m.group(), path)
+    return "\\" + line if line[0] in "#!" else line
 
 
 def has_wildcard(pattern: str) -> bool:
@@ -170,11 +181,14 @@ def has_wildcard(pattern: str) -> bool:
 @functools.lru_cache(maxsize=4096)
 def probes(pattern: str) -> tuple[str, ...]:
     """Example paths a pattern excludes, to ask another matcher whether it already covers
-    them: ``**/*.py[co]`` gives ``x.pyc``, ``x.pyo``, ``d/x.pyc``, ``d/x.pyo``. Empty when
-    no example can be made (negated classes, ranges, escapes)."""
+    them: ``**/*.py[co]`` gives ``x.pyc``, ``x.pyo``, ``d/x.pyc``, ``d/x.pyo``; an escaped
+    literal name gives the name. Empty when no example can be made (negated classes, ranges,
+    escapes mixed with wildcards)."""
     pattern = pattern.lstrip("!")
     if "\\" in pattern:
-        return ()
+        if _WILDCARD.search(re.sub(r"\\.", "", pattern)):
+            return ()
+        return (clean(re.sub(r"\\(.)", r"\1", pattern)),)  # a literal name (see ``literal``)
     bodies = [pattern]
     while any("[" in b for b in bodies):
         expanded = []

@@ -405,3 +405,31 @@ def test_listings_are_shared_only_while_a_run_shares_them(tmp_path):
         assert len(context._shared) <= context._SHARED_CONTEXTS
     finally:
         context.stop_sharing()
+
+
+def test_literal_lines_exclude_exactly_the_file():
+    assert ignorefile.literal("k[.pem") == "k\\[.pem"
+    assert ignorefile.literal("#notes.pem") == "\\#notes.pem"  # not a comment
+    assert ignorefile.literal("!x.key") == "\\!x.key"  # not an exception
+    assert ignorefile.literal("a/b*c?.env") == "a/b\\*c\\?.env"
+    assert ignorefile.literal(" x.pem") is None and ignorefile.literal("x\n.pem") is None
+    names = ["k[.pem", "#notes.pem", "!x.key", "a/b*c?.env", "a\\b.key"]
+    matcher = Matcher([ignorefile.literal(n) for n in names])
+    for name in names:
+        assert matcher.excluded(name), name
+    for other in ["k.pem", "x.key", "a/bxc?.env", "a/b*cd.env", "notes.pem", "ab.key"]:
+        assert not matcher.excluded(other), other
+    assert ignorefile.probes("k\\[.pem") == ("k[.pem",)
+
+
+def test_secret_files_with_wildcards_in_their_names_are_excluded_literally(tmp_path):
+    """A name such as ``k[.pem`` used to become an invalid pattern (a crash), ``#x.pem`` a
+    comment and ``!x.key`` an exception that re-included another file."""
+    make_context(tmp_path, {"k[.pem": "k", "#x.pem": "k", "!x.key": "k", "x.key": "k", "app.py": ""})
+    outcome = run("FROM python:3.12-slim\nCOPY . /app\n", tmp_path, tmp_path / "Dockerfile")
+    (change,) = outcome.files
+    after = Matcher.from_text(change.new)
+    for name in ("k[.pem", "#x.pem", "!x.key", "x.key"):
+        assert after.excluded(name), name
+    assert not after.excluded("app.py")
+    assert "DIG003" in codes(outcome)

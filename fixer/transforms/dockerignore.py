@@ -61,6 +61,7 @@ from pathlib import Path
 
 from .. import ignorefile
 from ..analysis import Analysis, Stage, arg_defaults, substitute
+from ..context import BuildContext, resolved, shared
 from ..document import Document
 from ..ignorefile import Glob, IgnoreError, Matcher
 from ..options import Options
@@ -171,6 +172,72 @@ def _named(pattern: str, files: tuple[str, ...]) -> tuple[str, ...]:
     """The files a pattern names (every Dockerfile of a context asks the same)."""
     rule = _glob(pattern)
     return tuple(f for f in files if rule.names(f))
+
+
+_NEED = "\0"  # in a note: where the need's description goes
+
+
+@functools.lru_cache(maxsize=32)
+def _decide(
+    groups: tuple[tuple[str, tuple[str, ...]], ...],
+    before_lines: tuple[str, ...],
+    needs: tuple[tuple[str, bool, bool], ...],
+    files: tuple[str, ...],
+) -> tuple[tuple[str, ...], tuple[tuple[str, int], ...]]:
+    """The entries to add (under their group titles) and the notes on what was held back, for
+    the user's lines ``before_lines``, the needed paths as (path, wildcard source, is a folder)
+    and the context's files. Each note comes with the number of the need whose description
+    replaces its ``_NEED`` (-1: none)."""
+    before = Matcher(list(before_lines))
+    lines: list[str] = []
+    notes: list[tuple[str, int]] = []
+    seen: set[str] = set()
+    users = {ignorefile.clean_pattern(x) for x in before_lines}
+    current = before
+    for title, entries in groups:
+        chosen: list[str] = []
+        for entry in entries:
+            pattern = ignorefile.clean_pattern(entry)
+            if pattern is None or pattern in seen:
+                continue
+            seen.add(pattern)
+            if len(current.lines) != len(before.lines) + len(lines) + len(chosen):
+                current = before.plus(*lines, *chosen)  # only when an entry was added
+            if pattern.startswith("!"):
+                # an exception in the template: only where it re-includes a file of the context
+                if any(current.excluded(f) for f in _named(pattern[1:], files)):
+                    chosen.append(entry)
+                continue
+            examples = ignorefile.probes(pattern)
+            if examples and all(current.excluded(p) for p in examples):
+                continue  # already covered
+            if pattern in users:
+                continue
+            trial = None  # the lines with this entry, built only when a needed path asks
+            exceptions: list[str] = []
+            dropped = None
+            for index, (path, glob, folder) in enumerate(needs):
+                if path == "." or current.excluded(path):
+                    continue
+                if not _reaches(pattern, path):
+                    continue  # an entry that matches neither the path nor a folder above cannot exclude it
+                trial = trial or current.plus(entry)
+                if not trial.excluded(path):
+                    continue
+                if glob or folder or path == pattern:
+                    dropped = index
+                    break
+                exceptions.append(f"!{path}")
+            if dropped is not None:
+                path = needs[dropped][0]
+                notes.append((f"left out {entry}: it would exclude {path}, which the {_NEED} needs", dropped))
+                continue
+            for exc in dict.fromkeys(exceptions):
+                notes.append((f"{entry} is followed by {exc}: {exc[1:]} is needed by the build", -1))
+            chosen += [entry, *dict.fromkeys(exceptions)]
+        if chosen:
+            lines += [f"# {title}", *chosen]
+    return tuple(lines), tuple(notes)
 
 
 def _finding(result: Result, code: str, message: str, line: int = 0, fixed: bool = False) -> None:
@@ -373,8 +440,8 @@ class _Sources:
 class _ContextFix:
     def __init__(self, analysis: Analysis, result: Result) -> None:
         self.analysis, self.result = analysis, result
-        self.context = Path(analysis.context).resolve()
-        self.dockerfile = Path(analysis.path).resolve() if analysis.path else None
+        self.context = resolved(Path(analysis.context))
+        self.dockerfile = resolved(Path(analysis.path)) if analysis.path else None
 
     def finding(self, code: str, message: str, line: int = 0, fixed: bool = False) -> None:
         _finding(self.result, code, message, line, fixed)
@@ -415,6 +482,8 @@ class _ContextFix:
         secrets = self._secrets(sent, sources, self._secret_files(files, before))
         candidates = self._candidates(files, secrets)
         lines, notes = self._choose(candidates, before, needs, files)
+        own_lines, own_notes = self._choose(self._own_name(), before.plus(*lines), needs, files)
+        lines, notes = lines + own_lines, notes + own_notes
         for need in ours_broke:  # a previous imgfix block excludes what this Dockerfile needs
             if not before.plus(*lines, f"!{need.path}").excluded(need.path):
                 lines.append(f"!{need.path}")
@@ -447,8 +516,6 @@ class _ContextFix:
 
     def _files(self, before: Matcher) -> list[str]:
         """The files of the context the build sends today (excluded folders are not walked)."""
-        from ..context import BuildContext, shared
-
         vcs = {".git", ".hg", ".svn"}
 
         def skip(folder: str) -> bool:
@@ -485,8 +552,6 @@ class _ContextFix:
 
     def _secret_files(self, files: list[str], before: Matcher) -> frozenset[str]:
         """The files of the context (``_files``) that look like secrets, by name or by content."""
-        from ..context import BuildContext, shared
-
         def find() -> frozenset[str]:
             secrets = data()["secrets"]
             by_name = Matcher(secrets["files"])
@@ -516,17 +581,22 @@ class _ContextFix:
         for eco in data()["ecosystem"]:
             if any(p in found for p in eco["detect"]):
                 groups.append((eco["name"], list(eco["entries"])))
-        extra = [path for path, named in secrets if named is None]
+        extra = [line for path, named in secrets if named is None if (line := ignorefile.literal(path))]
         if extra:
             groups.append(("secrets found in this context", extra))
-        if self.dockerfile is not None:
-            # its own name, where the generic patterns miss it; last, so that the Dockerfiles
-            # of one context ask the same questions up to here (and share the answers)
-            try:
-                groups.append(("this Dockerfile", [self.dockerfile.relative_to(self.context).as_posix()]))
-            except ValueError:
-                pass  # the Dockerfile lies outside the context: it is not sent
         return groups
+
+    def _own_name(self) -> list[tuple[str, list[str]]]:
+        """The Dockerfile's own name, where the generic entries miss it: a group of its own,
+        last, so that the Dockerfiles of one context share the decisions on everything else."""
+        if self.dockerfile is None:
+            return []
+        try:
+            name = self.dockerfile.relative_to(self.context).as_posix()
+        except ValueError:
+            return []  # the Dockerfile lies outside the context: it is not sent
+        line = ignorefile.literal(name)
+        return [("this Dockerfile", [line])] if line else []
 
     # ------------------------------------------------------------------ decisions
 
@@ -534,57 +604,14 @@ class _ContextFix:
         self, groups: list[tuple[str, list[str]]], before: Matcher, needs: list[Need], files: list[str]
     ) -> tuple[list[str], list[str]]:
         """The lines to add, each group under its title, and notes on what was held back."""
-        lines: list[str] = []
-        notes: list[str] = []
-        seen: set[str] = set()
-        users = {ignorefile.clean_pattern(x) for x in before.lines}
-        current = before
-        listing = tuple(files)
-        for title, entries in groups:
-            chosen: list[str] = []
-            for entry in entries:
-                pattern = ignorefile.clean_pattern(entry)
-                if pattern is None or pattern in seen:
-                    continue
-                seen.add(pattern)
-                if len(current.lines) != len(before.lines) + len(lines) + len(chosen):
-                    current = before.plus(*lines, *chosen)  # only when an entry was added
-                if pattern.startswith("!"):
-                    # an exception in the template: only where it re-includes a file of the context
-                    if any(current.excluded(f) for f in _named(pattern[1:], listing)):
-                        chosen.append(entry)
-                    continue
-                examples = ignorefile.probes(pattern)
-                if examples and all(current.excluded(p) for p in examples):
-                    continue  # already covered
-                if pattern in users:
-                    continue
-                trial = None  # the lines with this entry, built only when a needed path asks
-                exceptions: list[str] = []
-                dropped = None
-                for need in needs:
-                    if need.path == "." or current.excluded(need.path):
-                        continue
-                    if not _reaches(pattern, need.path):
-                        continue  # an entry that matches neither the path nor a folder above cannot exclude it
-                    trial = trial or current.plus(entry)
-                    if not trial.excluded(need.path):
-                        continue
-                    folder = (self.context / need.path).is_dir()
-                    if need.glob or folder or need.path == pattern:
-                        dropped = need
-                        break
-                    exceptions.append(f"!{need.path}")
-                if dropped is not None:
-                    notes.append(f"left out {entry}: it would exclude {dropped.path}, which the {dropped.describe()} needs")
-                    continue
-                for exc in dict.fromkeys(exceptions):
-                    need_path = exc[1:]
-                    notes.append(f"{entry} is followed by {exc}: {need_path} is needed by the build")
-                chosen += [entry, *dict.fromkeys(exceptions)]
-            if chosen:
-                lines += [f"# {title}", *chosen]
-        return lines, notes
+        # the decisions depend on these facts only, so Dockerfiles that share them (those of one
+        # context, copies of one project) share the answer; a needed path that no entry matches
+        # (nor a folder above it) cannot change a decision
+        entries = Matcher([e for _, group in groups for e in group if not e.lstrip().startswith("!")])
+        relevant = [n for n in needs if n.path != "." and entries.excluded(n.path)]
+        facts = tuple((n.path, n.glob, (self.context / n.path).is_dir()) for n in relevant)
+        lines, notes = _decide(tuple((t, tuple(e)) for t, e in groups), tuple(before.lines), facts, tuple(files))
+        return list(lines), [text.replace(_NEED, relevant[i].describe()) if i >= 0 else text for text, i in notes]
 
     def _restore_user_exceptions(self, before: Matcher, lines: list[str]) -> list[str]:
         """The user's ``!`` lines that the appended entries would override (the last match wins)."""
