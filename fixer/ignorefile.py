@@ -83,14 +83,33 @@ def _pattern_matcher(lines: tuple[str, ...]):
     return (cleaned, *_fast_matcher(cleaned))
 
 
-@functools.lru_cache(maxsize=1024)
+_FAST: dict[tuple[str, ...], tuple] = {}  # cleaned patterns -> (FastMatcher, decisions)
+_FAST_KEPT = 1024
+_EXTEND_BY = 4  # a list that adds up to this many patterns to a known one extends it
+_MAX_DEPTH = 8  # ... unless that one already extends others this many times
+
+
 def _fast_matcher(cleaned: tuple[str, ...]):
     """Built once per pattern list (transforms and Dockerfiles of one context ask for the same
     ones again and again, with different comments): a FastMatcher (moby's decisions, see
-    fixer.patterns) and a cache of its decisions."""
+    fixer.patterns) and a cache of its decisions. A list that appends a few patterns to a
+    known one (an entry tried, the Dockerfile's own name) extends it: the known decisions are
+    reused, only the new patterns are evaluated."""
+    known = _FAST.get(cleaned)
+    if known is not None:
+        return known
     from .patterns import FastMatcher
 
-    return FastMatcher(list(cleaned)), {}
+    fast = None
+    for cut in range(1, min(_EXTEND_BY, len(cleaned)) + 1):
+        base = _FAST.get(cleaned[:-cut])
+        if base is not None and base[0].depth < _MAX_DEPTH:
+            fast = FastMatcher(list(cleaned[-cut:]), base[0])
+            break
+    if len(_FAST) >= _FAST_KEPT:
+        del _FAST[next(iter(_FAST))]  # the oldest
+    known = _FAST[cleaned] = (fast or FastMatcher(list(cleaned)), {})
+    return known
 
 
 class Matcher:

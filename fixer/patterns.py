@@ -163,9 +163,15 @@ def matches_any(pattern: str, paths) -> bool:
 
 class FastMatcher:
     """``matches(path)`` as moby/BuildKit decide it, for cleaned patterns (``!`` first for
-    exceptions, as ``PatternMatcher.patterns`` lists them)."""
+    exceptions, as ``PatternMatcher.patterns`` lists them).
 
-    def __init__(self, cleaned: list[str]) -> None:
+    With ``base``, the patterns are those of ``base`` followed by ``cleaned``: the base's
+    decision for a path (computed once, and shared by every extension) is where these runs
+    start, which is all a later run needs to know of the earlier ones."""
+
+    def __init__(self, cleaned: list[str], base: FastMatcher | None = None) -> None:
+        self.base = base
+        self.depth = base.depth + 1 if base is not None else 0
         self.runs: list[_Run] = []
         i = 0
         while i < len(cleaned):
@@ -186,12 +192,13 @@ class FastMatcher:
         if state is None:
             slash = path.rfind("/")
             inherited = self._state(path[:slash])[1] if slash > 0 else 0
-            state = self._states[path] = self._step(path, inherited)
+            matched = self.base._state(path)[0] if self.base is not None else False
+            state = self._states[path] = self._step(path, inherited, matched)
         return state
 
-    def _step(self, path: str, inherited: int) -> tuple[bool, int]:
+    def _step(self, path: str, inherited: int, matched: bool) -> tuple[bool, int]:
         """One folder level of BuildKit's ``MatchesUsingParentResults``, a run at a time."""
-        matched, hits = False, 0
+        hits = 0
         for k, run in enumerate(self.runs):
             # a run matched by a folder above holds here; otherwise a pattern can only change
             # the decision when it would flip it: excluding runs while the path is not

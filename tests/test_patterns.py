@@ -64,3 +64,24 @@ def test_matches_any_is_whether_the_pattern_excludes_a_file(pattern, files):
         paths.update("/".join(parts[:i]) for i in range(1, len(parts)))
     fast = FastMatcher([cleaned])
     assert matches_any(cleaned, paths) == any(fast.matches(f) for f in files)
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    st.lists(_pattern, max_size=8), st.lists(st.lists(_pattern, min_size=1, max_size=4), min_size=1, max_size=3),
+    st.lists(_path, min_size=1, max_size=10),
+)
+def test_an_extended_matcher_decides_as_the_whole_list(base, extensions, paths):
+    """Patterns appended to a known list (an extension over its matcher) decide exactly as the
+    whole list does."""
+    try:
+        whole = PatternMatcher(base + [p for ext in extensions for p in ext]).patterns
+        cleaned = [PatternMatcher(base).patterns] + [PatternMatcher(ext).patterns for ext in extensions]
+    except ValueError:
+        return
+    chained = FastMatcher(cleaned[0])
+    for part in cleaned[1:]:
+        chained = FastMatcher(part, chained)
+    flat = FastMatcher(whole)
+    for path in paths:  # shallow or deep first: both orders reach each parent on the way
+        assert chained.matches(path) == flat.matches(path), (base, extensions, path)
