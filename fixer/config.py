@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import os
 import tomllib
 import types
 import typing
@@ -200,25 +201,32 @@ def _has_table(pyproject: Path) -> bool:
 
 def find(start: Path) -> Path | None:
     """The nearest configuration file in ``start`` or a folder above it."""
-    return _nearest(start.resolve(), {})
+    found = _nearest(os.path.realpath(start), {})
+    return Path(found) if found else None
 
 
-def _nearest(folder: Path, seen: dict[Path, Path | None]) -> Path | None:
+def _nearest(folder: str, seen: dict[str, str | None]) -> str | None:
     """``find`` for a resolved folder; ``seen`` remembers the answer for every folder on the
-    way (Dockerfiles in sibling folders share their parents)."""
-    walked: list[Path] = []
-    found: Path | None = None
-    for d in (folder, *folder.parents):
+    way (Dockerfiles in sibling folders share their parents). Plain strings: it runs for
+    every Dockerfile, in the parent process."""
+    walked: list[str] = []
+    found: str | None = None
+    d = folder
+    while True:
         if d in seen:
             found = seen[d]
             break
         walked.append(d)
-        if (d / ".imgfix.toml").is_file():
-            found = d / ".imgfix.toml"
+        if os.path.isfile(candidate := os.path.join(d, ".imgfix.toml")):
+            found = candidate
             break
-        if (d / "pyproject.toml").is_file() and _has_table(d / "pyproject.toml"):
-            found = d / "pyproject.toml"
+        if os.path.isfile(candidate := os.path.join(d, "pyproject.toml")) and _has_table(Path(candidate)):
+            found = candidate
             break
+        parent = os.path.dirname(d)
+        if parent == d:
+            break
+        d = parent
     for d in walked:
         seen[d] = found
     return found
@@ -233,22 +241,22 @@ class Resolver:
     def __init__(self, cli: dict, config_file: Path | None = None) -> None:
         self.cli = dict(cli)
         self.fixed = load(config_file) if config_file is not None else None
-        self._by_folder: dict[Path, Config] = {}
-        self._found: dict[Path, Path | None] = {}  # folder -> its nearest configuration file
-        self._loaded: dict[Path | None, Config] = {}
+        self._by_folder: dict[str, Config] = {}
+        self._found: dict[str, str | None] = {}  # folder -> its nearest configuration file
+        self._loaded: dict[str | None, Config] = {}
         Options(**self.cli)  # the command line alone must be valid
 
     def config_for(self, dockerfile: Path) -> Config:
         if self.fixed is not None:
             return self.fixed
-        folder = dockerfile.resolve().parent
+        folder = os.path.dirname(os.path.realpath(dockerfile))
         if folder not in self._by_folder:
             if len(self._by_folder) >= _REMEMBERED_FOLDERS:  # bounded: memory stays flat
                 self._by_folder.clear()
                 self._found.clear()
             found = _nearest(folder, self._found)
             if found not in self._loaded:
-                self._loaded[found] = load(found) if found else Config(None)
+                self._loaded[found] = load(Path(found)) if found else Config(None)
             self._by_folder[folder] = self._loaded[found]
         return self._by_folder[folder]
 

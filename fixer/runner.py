@@ -109,13 +109,34 @@ def fix_files(files: list[Path], options: Options | Callable[[Path], Options], j
         for pair in pairs():
             yield _fix_pair(pair)
         return
+    from collections import deque
     from concurrent.futures import ProcessPoolExecutor
+    from itertools import islice
 
-    chunk = max(1, min(64, len(files) // (jobs * 4)))
-    # a worker's listings may predate a side file the parent wrote since: the parent redoes
-    # every result that touches a side file written meanwhile (see run)
+    size = max(1, min(64, len(files) // (jobs * 4)))
+    work = pairs()
+    # a few chunks in flight, not all of them (Executor.map would resolve every file's options
+    # and queue every chunk up front): the parent's share is spread over the run and memory
+    # stays flat. A worker's listings may predate a side file the parent wrote since: the
+    # parent redoes every result that touches a side file written meanwhile (see run).
     with ProcessPoolExecutor(max_workers=jobs, initializer=start_sharing) as pool:
-        yield from pool.map(_fix_pair, pairs(), chunksize=chunk)
+        in_flight: deque = deque()
+
+        def submit() -> None:
+            chunk = list(islice(work, size))
+            if chunk:
+                in_flight.append(pool.submit(_fix_chunk, chunk))
+
+        for _ in range(jobs * 2):
+            submit()
+        while in_flight:
+            results = in_flight.popleft().result()
+            submit()
+            yield from results
+
+
+def _fix_chunk(chunk: list[tuple[Path, Options | str]]) -> list[FileResult]:
+    return [_fix_pair(pair) for pair in chunk]
 
 
 def run(
