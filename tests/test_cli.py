@@ -159,3 +159,27 @@ def test_a_continuation_at_the_end_of_the_file_is_a_clear_error(tmp_path, capsys
     code, _, err = run(capsys, "--write", str(df))
     assert code == 2 and f"{df}:2: RUN ends with a line continuation at the end of the file" in err
     assert df.read_text() == "FROM debian:bookworm-slim\nRUN apt-get update && \\\n"
+
+
+def test_worker_processes_return_every_file_in_order(tmp_path):
+    """--jobs keeps a few chunks in flight: every file comes back once, in the given order,
+    and a file whose options cannot be made fails alone."""
+    from fixer.options import Options
+    from fixer.runner import fix_files
+
+    paths = []
+    for i in range(30):
+        (tmp_path / f"d{i:02d}").mkdir()
+        path = tmp_path / f"d{i:02d}" / "Dockerfile"
+        path.write_text(f"FROM python:3.12-slim\nLABEL n={i}\n")
+        paths.append(path)
+
+    def options_for(path):
+        if path.parent.name == "d07":
+            raise ValueError("bad configuration")
+        return Options(select=("USR",))
+
+    results = list(fix_files(paths, options_for, jobs=2))
+    assert [r.path for r in results] == paths
+    assert [r.error is not None for r in results] == [p.parent.name == "d07" for p in paths]
+    assert all(r.changed for r in results if r.error is None)
