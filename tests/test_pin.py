@@ -345,3 +345,27 @@ def test_real_registry_unknown_tag(real_registry, tmp_path):
     with pytest.raises(FixError) as err:
         fix(f"FROM {real_registry}/library/python:0.0-nope\n", pin_options(tmp_path), tmp_path)
     assert "no such tag" in err.value.message
+
+
+def test_images_copied_from_are_pinned_like_base_images(registry, tmp_path):
+    """``COPY --from=<image>`` pulls that image: it is pinned (and locked) the same way; earlier
+    stages, pinned images and build arguments are left alone."""
+    base = registry.add("library/python", "3.12-slim")
+    tool = registry.add("tools/uv", "0.5")
+    pinned = f"{registry.host}/tools/uv:0.4@sha256:" + "b" * 64
+    text = (
+        f"FROM {registry.host}/library/python:3.12-slim AS build\n"
+        "ARG TOOLS\n"
+        f"COPY --from={registry.host}/tools/uv:0.5 /uv /usr/local/bin/uv\n"
+        f"COPY --from={pinned} /uv /uv-old\n"
+        "COPY --from=build /x /x\n"
+        "COPY --from=$TOOLS /y /y\n"
+    )
+    out = fix(text, pin_options(tmp_path), tmp_path)
+    assert out.fixed.splitlines()[0] == f"FROM {registry.host}/library/python:3.12-slim@{base} AS build"
+    assert out.fixed.splitlines()[2] == f"COPY --from={registry.host}/tools/uv:0.5@{tool} /uv /usr/local/bin/uv"
+    assert out.fixed.splitlines()[3:] == text.splitlines()[3:]
+    assert sorted((f.code, f.line) for f in out.findings) == [("PIN001", 1), ("PIN001", 3), ("PIN002", 6)]
+    (lock,) = out.files
+    assert json.loads(lock.new)["images"][f"{registry.host}/tools/uv:0.5"] == tool
+    assert fix(out.fixed, pin_options(tmp_path), tmp_path).fixed == out.fixed  # a second run: nothing

@@ -1,8 +1,9 @@
 """PIN: pin every base image to the digest its tag names today (``--pin-digests``).
 
 ## What it does
-Resolves the tag of every FROM (and of FROMs built from ARGs, through the ARG's default) to
-its manifest digest with the OCI Distribution API and writes ``name:tag@sha256:…``: the tag
+Resolves the tag of every FROM (and of FROMs built from ARGs, through the ARG's default) and
+of every image a ``COPY --from=<image>`` copies from to its manifest digest with the OCI
+Distribution API and writes ``name:tag@sha256:…``: the tag
 stays for people and update bots (Renovate, Dependabot) to read, the digest is what the
 build uses. What was resolved goes into a lock file (default ``imgfix.lock`` beside the
 Dockerfile): a tag found there is pinned to the recorded digest without asking the
@@ -174,6 +175,7 @@ class Pin:
             result.edits.append(edit)
             via = f" (the default of ARG {site.arg})" if where == "arg" else ""
             result.add(CODES, "PIN001", line, f"{stage.base} pinned to {digest}{via}", fixed=True)
+        self._copy_from_images(doc, analysis, resolver, result, errors)
         if errors:
             detail = "; ".join(f"line {n}: {m}" for n, m in errors)
             raise FixError(f"cannot pin {len(errors)} base image{'s' * (len(errors) != 1)}, the file is left unchanged: {detail}", errors[0][0])
@@ -181,6 +183,45 @@ class Pin:
         if lock.changed:
             result.files.append(FileChange(str(lock.path), lock.text, lock.render()))
         return result
+
+    @staticmethod
+    def _copy_from_images(doc: Document, analysis: Analysis, resolver: Resolver, result: Result, errors: list) -> None:
+        """``COPY --from=<image>``: an image pulled like a base image, pinned the same way."""
+        from ..oci import RegistryError
+
+        stage_names = {s.name.lower() for s in analysis.stages if s.name}
+        for instr in doc.instructions:
+            if instr.cmd != "COPY":
+                continue
+            for flag in instr.flags or []:
+                if not flag.startswith("--from="):
+                    continue
+                value = flag.split("=", 1)[1]
+                if value.lower() in stage_names or value.isdigit():
+                    continue  # an earlier stage
+                if "$" in value:
+                    result.add(CODES, "PIN002", instr.start_line, f"COPY --from={value}: built from a build argument; not pinned")
+                    continue
+                try:
+                    ref = ImageRef.parse(value)
+                except InvalidReference:
+                    continue  # BuildKit rejects it too
+                if ref.digest or ref.familiar in RESERVED:
+                    continue
+                try:
+                    digest = resolver.resolve(ref)
+                except RegistryError as err:
+                    errors.append((instr.start_line, err.message))
+                    continue
+                name, tag, _ = split_reference(value)
+                at = instr.text.find(flag)
+                span = (at + len("--from="), at + len(flag))
+                edit = doc.replace_span(instr, *span, join_reference(name, tag or "latest", digest)) if at >= 0 else None
+                if edit is None:
+                    result.add(CODES, "PIN002", instr.start_line, f"COPY --from={value} not pinned: the flag is split over several lines or quoted")
+                    continue
+                result.edits.append(edit)
+                result.add(CODES, "PIN001", instr.start_line, f"COPY --from={value} pinned to {digest}", fixed=True)
 
 
 TRANSFORM = Pin()
