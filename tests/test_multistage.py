@@ -370,3 +370,11 @@ def test_the_runtime_keeps_the_platform_the_from_line_chose(tmp_path):
     write(tpl, {"go.Dockerfile.j2": "{{ builder_from }}\n{{ builder_steps }}\nFROM {{ runtime_image }}\n{{ metadata }}"})
     out = run(text, tmp_path, templates=str(tpl))
     assert out.fixed == text and "does not carry --platform=$BUILDPLATFORM" in out.findings[0].message
+
+
+def test_the_users_own_blank_lines_stay_in_the_converted_stage(tmp_path):
+    write(tmp_path, {"requirements.txt": ""})
+    text = "FROM python:3.11\nWORKDIR /app\n\n\n# deps\nCOPY . .\nRUN pip install -r requirements.txt\n\n\nCMD [\"python\", \"a.py\"]\n"
+    out = run(text, tmp_path)
+    assert "WORKDIR /app\n\n\n# deps\nCOPY . .\n" in out.fixed  # the user's two blank lines
+    assert "\n\n\n\n" not in out.fixed and Document(out.fixed)

@@ -140,6 +140,18 @@ def command_names(kind: str) -> frozenset[str]:
     return frozenset(table[kind])
 
 
+def _collapse_blank_runs(text: str, verbatim: list[str]) -> str:
+    """Runs of blank lines that the template's empty optional blocks leave, made one; the
+    user's own, inside the instructions passed through ``verbatim``, stay as they were."""
+    kept = [(at, at + len(block)) for block in verbatim if block and (at := text.find(block)) >= 0]
+
+    def one_blank_line(m: re.Match) -> str:
+        inside = any(start <= m.start() and m.end() <= end for start, end in kept)
+        return m.group() if inside else "\n\n"
+
+    return re.sub(r"\n{3,}", one_blank_line, text)
+
+
 class Refused(Exception):
     """The stage does not fit a template with confidence; the message says what is missing."""
 
@@ -538,7 +550,7 @@ class _Converter:
         runtime_from = [line for line in text.split("\n") if line.upper().startswith("FROM ")][-1:]
         if from_flags and not (runtime_from and from_flags.strip() in runtime_from[0]):
             raise Refused(f"the template {name} does not carry {from_flags.strip()} to the runtime stage (from_flags)")
-        text = re.sub(r"\n{3,}", "\n\n", text)
+        text = _collapse_blank_runs(text, [variables[k] for k in ("builder_steps", "runtime_steps", "metadata")])
         if self.doc.lowercase_keywords:  # the template's own lines follow the file's style
             theirs = set(self.doc.text[stage.from_instr.start :].replace("\r\n", "\n").split("\n"))
             text = "\n".join(line if line in theirs else _lower_keyword(line) for line in text.split("\n"))
