@@ -7,8 +7,9 @@ change; 2 a file could not be processed (the others still were).
 from __future__ import annotations
 
 import difflib
-import os
 import enum
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,7 +55,7 @@ class FileResult:
         for s in self.suppressed:
             f = s.finding
             lines.append(f"{self.path}:{f.line}: {f.code} {f.severity}: {f.message} [{s.reason}]")
-        return "".join(f"{line}\n" for line in lines)
+        return "".join(f"{printable(line)}\n" for line in lines)
 
     def diff(self) -> str:
         if self.error is not None:
@@ -75,6 +76,7 @@ def unified_diff(name: str, old: str, new: str, created: bool = False) -> str:
         return ""
     old_lines = old.splitlines(keepends=True)
     new_lines = new.splitlines(keepends=True)
+    name = printable(name)  # the header only: the lines are the file's own
     lines = []
     for line in difflib.unified_diff(
         old_lines,
@@ -87,6 +89,16 @@ def unified_diff(name: str, old: str, new: str, created: bool = False) -> str:
             line += "\n\\ No newline at end of file\n"
         lines.append(line)
     return "".join(lines)
+
+
+# control characters (an escape sequence in a file name would drive the reader's terminal) and
+# the bidirectional overrides that make text read differently from what it is
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """The text with what a terminal or a log would act on shown as escapes (``\\x1b``)."""
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
 
 
 _COLOURS = {"+": "\x1b[32m", "-": "\x1b[31m", "@": "\x1b[36m"}

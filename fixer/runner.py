@@ -17,7 +17,7 @@ from .context import forget, start_sharing, stop_sharing
 from .files import FileError, discover, read_text, write_atomic
 from .options import Options
 from .pipeline import FixError, fix
-from .report import FileResult, Mode, Report, colourise
+from .report import FileResult, Mode, Report, colourise, printable
 
 
 def fix_file(path: Path, options: Options) -> FileResult:
@@ -215,7 +215,7 @@ def run(
         sys.stderr.write(report.summary())
     else:
         for r in report.failed:
-            sys.stderr.write(r.error + "\n")
+            sys.stderr.write(printable(r.error) + "\n")
     return report.exit_code()
 
 

@@ -225,3 +225,20 @@ def test_pinning_without_network_fails_cleanly(tmp_path, network_off):
         return
     assert "@sha256:" not in out.fixed
     assert out.findings, "a pin that could not be resolved is reported"
+
+
+def test_terminal_output_shows_control_characters_as_escapes(tmp_path, capsys):
+    """A file name that holds an escape sequence (or a bidirectional override) must not drive the
+    terminal or the CI log that shows imgfix's findings and diff."""
+    from fixer.cli import main
+
+    evil = "x\x1b]0;owned\x07\u202e.pem"
+    (tmp_path / evil).write_text("k")
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM alpine:3.20\nCOPY . /app\n")
+    with pytest.raises(SystemExit):
+        main(["--select", "DIG", str(dockerfile)])
+    out, err = capsys.readouterr()
+    assert "\x1b" not in err and "\x07" not in err and "\u202e" not in err
+    assert "x\\x1b]0;owned\\x07\\u202e.pem" in err
+    assert "\x1b" not in out.split("\n+", 1)[0]  # the diff's header lines
