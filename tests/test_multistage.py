@@ -378,3 +378,10 @@ def test_the_users_own_blank_lines_stay_in_the_converted_stage(tmp_path):
     out = run(text, tmp_path)
     assert "WORKDIR /app\n\n\n# deps\nCOPY . .\n" in out.fixed  # the user's two blank lines
     assert "\n\n\n\n" not in out.fixed and Document(out.fixed)
+
+
+def test_blank_lines_right_after_the_from_line_stay_too(tmp_path):
+    write(tmp_path, {"requirements.txt": ""})
+    text = "FROM python:3.11\n\n\n# deps\nCOPY . .\nRUN pip install -r requirements.txt\nCMD [\"python\", \"a.py\"]\n"
+    out = run(text, tmp_path)
+    assert out.fixed.count("\n\n\n# deps\n") == 1 and "\n\n\n\n" not in out.fixed

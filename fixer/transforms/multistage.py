@@ -142,14 +142,15 @@ def command_names(kind: str) -> frozenset[str]:
 
 def _collapse_blank_runs(text: str, verbatim: list[str]) -> str:
     """Runs of blank lines that the template's empty optional blocks leave, made one; the
-    user's own, inside the instructions passed through ``verbatim``, stay as they were."""
+    user's own (the new lines of the run that lie in the instructions passed through
+    ``verbatim``, plus the line they follow) stay as they were."""
     kept = [(at, at + len(block)) for block in verbatim if block and (at := text.find(block)) >= 0]
 
-    def one_blank_line(m: re.Match) -> str:
-        inside = any(start <= m.start() and m.end() <= end for start, end in kept)
-        return m.group() if inside else "\n\n"
+    def blank_lines(m: re.Match) -> str:
+        theirs = max((min(m.end(), end) - max(m.start(), start) for start, end in kept), default=0)
+        return "\n" * max(2, min(len(m.group()), theirs + 1))
 
-    return re.sub(r"\n{3,}", one_blank_line, text)
+    return re.sub(r"\n{3,}", blank_lines, text)
 
 
 class Refused(Exception):
