@@ -357,3 +357,49 @@ def test_disk_full_half_way_leaves_the_original_intact(tmp_path, capsys, monkeyp
     assert f"{path}:0: not written (No space left on device); the file is unchanged" in err
     assert path.read_text() == GOOD
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Dockerfile"]  # no temporary file left
+
+
+# ---------------------------------------------------------------------------- context file names
+
+_name = st.builds(
+    lambda stem, ext: stem + ext,
+    st.text(alphabet="ab*?[]\\#! .-_é", min_size=1, max_size=8),
+    st.sampled_from(["", ".pem", ".key", ".env", ".txt", "/id_rsa", "/.npmrc"]),
+).filter(lambda n: all(part not in ("", ".", "..") for part in n.split("/")))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_name, min_size=1, max_size=6, unique=True))
+def test_any_file_names_in_the_context_give_a_valid_dockerignore(names):
+    """Glob characters, ``#``, ``!``, blanks and non-ASCII in file names: no crash, the written
+    file is valid for Docker, it excludes every secret it names, and a second run adds nothing."""
+    import tempfile
+
+    from fixer.ignorefile import Matcher
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for name in names:
+            path = root / name
+            if path.parent != root and path.parent.exists() and not path.parent.is_dir():
+                return  # a file and a folder of the same name: not a context
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text("TOKEN=x\n")
+            except OSError:
+                return
+        (root / "Dockerfile").write_text("FROM alpine:3.20\nCOPY . /app\n")
+        options = Options(select=("DIG",), context=root)
+        outcome = fix("FROM alpine:3.20\nCOPY . /app\n", options, root, root / "Dockerfile")
+        if not outcome.files:
+            return
+        (change,) = outcome.files
+        after = Matcher.from_text(change.new)  # Docker would accept it (IgnoreError otherwise)
+        for line in change.new.splitlines():
+            if line and not line.startswith("#") and not line.startswith("!"):
+                name = line.replace("\\", "") if "\\" in line else None
+                if name is not None and (root / name).is_file():
+                    assert after.excluded(name), line
+        Path(change.path).write_text(change.new)
+        again = fix("FROM alpine:3.20\nCOPY . /app\n", options, root, root / "Dockerfile")
+        assert all(c.old == c.new for c in again.files), again.files
