@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 DOCKERFILE_PATTERNS = ("Dockerfile", "Containerfile", "*.Dockerfile", "Dockerfile.*", "*.dockerfile", "Containerfile.*")
@@ -35,43 +36,61 @@ def _inside(path: Path, root: Path) -> bool:
     return real == root or root in real.parents
 
 
+def walk(paths: list[Path]) -> Iterator[Path | FileError]:
+    """The Dockerfiles named by ``paths`` (files, or folders searched recursively) and the
+    errors, in order, as they are found: a run streams them (memory stays flat however many
+    there are). Each file once: one folder yields each of its files once; several paths are
+    checked against the names seen."""
+    seen: set[str] | None = set() if len(paths) > 1 else None
+    for given in paths:
+        for item in _walk_one(given):
+            if seen is not None and isinstance(item, Path):
+                if str(item) in seen:
+                    continue
+                seen.add(str(item))
+            yield item
+
+
 def discover(paths: list[Path]) -> tuple[list[Path], list[FileError]]:
-    """Dockerfiles named by ``paths`` (files, or folders searched recursively), and errors."""
+    """``walk`` as two lists: the Dockerfiles and the errors."""
     found: list[Path] = []
     errors: list[FileError] = []
-    for given in paths:
-        if given.is_dir() and not given.is_symlink():
-            root = given.resolve()
-            for dirpath, dirnames, filenames in os.walk(given):
-                dirnames[:] = sorted(
-                    d for d in dirnames
-                    if d not in SKIP_DIRS
-                    and not os.path.islink(os.path.join(dirpath, d))
-                    and not os.path.exists(os.path.join(dirpath, d, "pyvenv.cfg"))
-                )
-                for name in sorted(filenames):
-                    path = Path(dirpath) / name
-                    if not is_dockerfile_name(name):
-                        continue
-                    if path.is_symlink() and not _inside(path, root):
-                        errors.append(FileError(path, "symlink points outside the tree; not followed"))
-                        continue
-                    if path.is_file():
-                        found.append(path)
-        elif given.is_symlink() and given.is_dir():
-            errors.append(FileError(given, "is a symlink to a folder; not followed"))
-        elif given.exists() and given.is_dir() is False and not given.is_file():
-            errors.append(FileError(given, "is not a regular file"))
-        elif given.is_file():
-            if given.is_symlink() and not _inside(given, given.parent.resolve()):
-                errors.append(FileError(given, "symlink points outside its folder; not followed"))
-                continue
-            found.append(given)
-        elif given.is_symlink():
-            errors.append(FileError(given, "is a broken symlink"))
+    for item in walk(paths):
+        (errors if isinstance(item, FileError) else found).append(item)
+    return found, errors
+
+
+def _walk_one(given: Path) -> Iterator[Path | FileError]:
+    if given.is_dir() and not given.is_symlink():
+        root = given.resolve()
+        for dirpath, dirnames, filenames in os.walk(given):
+            dirnames[:] = sorted(
+                d for d in dirnames
+                if d not in SKIP_DIRS
+                and not os.path.islink(os.path.join(dirpath, d))
+                and not os.path.exists(os.path.join(dirpath, d, "pyvenv.cfg"))
+            )
+            for name in sorted(filenames):
+                if not is_dockerfile_name(name):
+                    continue
+                path = Path(dirpath) / name
+                if path.is_symlink() and not _inside(path, root):
+                    yield FileError(path, "symlink points outside the tree; not followed")
+                elif path.is_file():
+                    yield path
+    elif given.is_symlink() and given.is_dir():
+        yield FileError(given, "is a symlink to a folder; not followed")
+    elif given.exists() and given.is_dir() is False and not given.is_file():
+        yield FileError(given, "is not a regular file")
+    elif given.is_file():
+        if given.is_symlink() and not _inside(given, given.parent.resolve()):
+            yield FileError(given, "symlink points outside its folder; not followed")
         else:
-            errors.append(FileError(given, "no such file or folder"))
-    return list(dict.fromkeys(found)), errors  # each once, in the order found
+            yield given
+    elif given.is_symlink():
+        yield FileError(given, "is a broken symlink")
+    else:
+        yield FileError(given, "no such file or folder")
 
 
 def read_text(path: Path) -> str:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .context import forget, start_sharing, stop_sharing
-from .files import FileError, discover, read_text, write_atomic
+from .files import FileError, read_text, walk, write_atomic
 from .options import Options
 from .pipeline import FixError, fix
 from .report import FileResult, Mode, Report, colourise, printable
@@ -88,33 +88,44 @@ def _fix_pair(pair: tuple[Path, Options | str]) -> FileResult:
     return fix_file(path, options)
 
 
-def fix_files(files: list[Path], options: Options | Callable[[Path], Options], jobs: int = 1):
-    """``fix_file`` over the files, in their order; ``jobs`` > 1 (0: one per CPU) uses worker
-    processes, in chunks so that memory stays flat however many files there are.
+def fix_files(files: Iterable[Path | FileError], options: Options | Callable[[Path], Options], jobs: int = 1):
+    """``fix_file`` over the files (a list, or a stream such as ``walk``'s, whose errors come
+    back as failed results in their place), in their order; ``jobs`` > 1 (0: one per CPU)
+    uses worker processes, in chunks so that memory stays flat however many files there are.
 
     ``options`` is one Options for every file, or a function giving each file's (its
     configuration); a configuration error fails that file only."""
+    from itertools import chain, islice
+
     options_for = options if callable(options) else (lambda _path: options)
 
-    def pairs():
-        for path in files:
+    def pairs(items):
+        for item in items:
+            if isinstance(item, FileError):
+                yield item.path, item.message
+                continue
             try:
-                yield path, options_for(path)
+                yield item, options_for(item)
             except ValueError as err:  # ConfigError, OptionError
-                yield path, str(err)
+                yield item, str(err)
 
     if jobs == 0:
         jobs = os.cpu_count() or 1
-    if jobs <= 1 or len(files) < 2:
-        for pair in pairs():
+    if jobs <= 1:
+        for pair in pairs(files):
+            yield _fix_pair(pair)
+        return
+    items = iter(files)
+    head = list(islice(items, 64 * jobs * 4))  # enough to size the chunks
+    if len(head) < 2:
+        for pair in pairs(head):
             yield _fix_pair(pair)
         return
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
-    from itertools import islice
 
-    size = max(1, min(64, len(files) // (jobs * 4)))
-    work = pairs()
+    size = max(1, min(64, len(head) // (jobs * 4)))
+    work = pairs(chain(head, items))
     # a few chunks in flight, not all of them (Executor.map would resolve every file's options
     # and queue every chunk up front): the parent's share is spread over the run and memory
     # stays flat. A worker's listings may predate a side file the parent wrote since: the
@@ -165,20 +176,23 @@ def run(
             if not quiet:
                 sys.stderr.write(result.findings_text())
 
-    files, errors = discover(paths)
-    for err in errors:
-        done(FileResult(path=err.path, error=f"{err.path}:0: {err.message}"))
+    changed: set[Path] | None = None
     if changed_since is not None:
         try:
             changed = changed_files(changed_since, _git_folder(paths))
         except GitError as err:
             sys.stderr.write(f"imgfix: {err}\n")
             return 2
-        files = [f for f in files if f.resolve() in changed]
+
+    def inputs():
+        """The Dockerfiles as they are found (never all of them in memory), and the errors."""
+        for item in walk(paths):
+            if changed is None or isinstance(item, FileError) or item.resolve() in changed:
+                yield item
     written: set[str] = set()  # side files (.dockerignore, lock file) this run has written
     start_sharing()  # each build context is listed once (forgotten after each write)
     try:
-        for result in fix_files(files, options, jobs):
+        for result in fix_files(inputs(), options, jobs):
             path = result.path
             if mode is Mode.WRITE and any(c.path in written for c in result.files):
                 # another Dockerfile wrote the same side file after this one was read: redo it

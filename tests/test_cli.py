@@ -183,3 +183,18 @@ def test_worker_processes_return_every_file_in_order(tmp_path):
     assert [r.path for r in results] == paths
     assert [r.error is not None for r in results] == [p.parent.name == "d07" for p in paths]
     assert all(r.changed for r in results if r.error is None)
+
+
+def test_walk_streams_files_and_errors_in_order_each_file_once(tmp_path):
+    from fixer.files import FileError, walk
+
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "Dockerfile").write_text("FROM scratch\n")
+    missing = tmp_path / "missing"
+    items = list(walk([tmp_path, missing, tmp_path / "a" / "Dockerfile"]))
+    assert items[:2] == [tmp_path / "a" / "Dockerfile", tmp_path / "b" / "Dockerfile"]
+    assert isinstance(items[2], FileError) and items[2].path == missing
+    assert len(items) == 3  # a/Dockerfile named twice, returned once
+    stream = walk([tmp_path])
+    assert next(stream) == tmp_path / "a" / "Dockerfile"  # found lazily, one at a time
