@@ -189,6 +189,7 @@ def run(
         for item in walk(paths):
             if changed is None or isinstance(item, FileError) or item.resolve() in changed:
                 yield item
+
     written: set[str] = set()  # side files (.dockerignore, lock file) this run has written
     start_sharing()  # each build context is listed once (forgotten after each write)
     try:
