@@ -18,6 +18,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .catalogue import image_entry
 from .context import BuildContext, shared
 
 LANGS = ("python", "node", "go", "java", "rust")
@@ -145,13 +146,12 @@ def detect(context: Path | None, base: str | None = None, lang: str | None = Non
 
 
 def _lang_of_image(base: str | None) -> str | None:
+    """The ecosystem the catalogue gives the image (by its last name: ``python``, ``golang``)."""
     if not base:
         return None
     name = base.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0]
-    return {
-        "python": "python", "node": "node", "golang": "go", "rust": "rust", "maven": "java",
-        "gradle": "java", "openjdk": "java", "eclipse-temurin": "java", "amazoncorretto": "java",
-    }.get(name)
+    entry = image_entry(name) if name else None
+    return entry.get("ecosystem") if entry else None
 
 
 # ------------------------------------------------------------------ python

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .report import FileResult, Report, unified_diff
+from .report import UNPRINTABLE, FileResult, Report, unified_diff
 
 FORMATS = ("diff", "json", "sarif", "github")
 SCHEMA_VERSION = 1
@@ -275,7 +275,6 @@ def render_sarif(report: Report) -> str:
 # -------------------------------------------------------------------------------------- github
 
 _PUNCT = re.compile(r"([!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
 
 
 def md_escape(text: str) -> str:
@@ -285,7 +284,7 @@ def md_escape(text: str) -> str:
     them), new lines become spaces, and a zero-width space after ``@`` and ``#`` keeps
     GitHub from turning ``@name`` into a mention or ``#12`` into a cross-reference.
     """
-    text = _CONTROL.sub(" ", text.replace("\r\n", " ").replace("\n", " ").replace("\t", " "))
+    text = UNPRINTABLE.sub(" ", text.replace("\r\n", " "))
     text = _PUNCT.sub(r"\\\1", text)
     return text.replace("@", "@\u200b").replace("#", "#\u200b")
 

@@ -221,6 +221,43 @@ def locate(stage, analysis) -> tuple[RefSite | None, str]:
     )
 
 
+@dataclass(frozen=True)
+class CopyFromImage:
+    """An image that a ``COPY --from=<image>`` takes files from."""
+
+    instr: object
+    value: str  # the flag's value as parsed
+    image: ImageRef | None  # None: the value is built from a build argument
+    span: tuple[int, int] | None  # logical span of the value; None: not written as parsed (quoted)
+
+
+def copy_from_images(analysis) -> list[CopyFromImage]:
+    """The images the ``COPY --from`` flags name: not an earlier stage (by name or index), not
+    a reference Docker would reject."""
+    stage_names = {s.name.lower() for s in analysis.stages if s.name}
+    found = []
+    for instr in analysis.doc.instructions:
+        if instr.cmd != "COPY":
+            continue
+        for flag in instr.flags or []:
+            if not flag.startswith("--from="):
+                continue
+            value = flag.split("=", 1)[1]
+            if value.lower() in stage_names or value.isdigit():
+                continue
+            if "$" in value:
+                found.append(CopyFromImage(instr, value, None, None))
+                continue
+            try:
+                image = ImageRef.parse(value)
+            except InvalidReference:
+                continue
+            at = instr.text.find(flag)
+            span = (at + len("--from="), at + len(flag)) if at >= 0 else None
+            found.append(CopyFromImage(instr, value, image, span))
+    return found
+
+
 def _after_flags(instr) -> int:
     """Logical offset just past the keyword and the ``--flag``s of a FROM line."""
     pos = len(instr.text) - len(instr.text.lstrip()) + len(instr.keyword)

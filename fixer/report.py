@@ -91,14 +91,14 @@ def unified_diff(name: str, old: str, new: str, created: bool = False) -> str:
     return "".join(lines)
 
 
-# control characters (an escape sequence in a file name would drive the reader's terminal) and
-# the bidirectional overrides that make text read differently from what it is
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# control characters (an escape sequence in a file name would drive the reader's terminal),
+# line separators, and the bidirectional overrides that make text read differently from what it is
+UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def printable(text: str) -> str:
     """The text with what a terminal or a log would act on shown as escapes (``\\x1b``)."""
-    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
+    return UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
 
 
 _COLOURS = {"+": "\x1b[32m", "-": "\x1b[31m", "@": "\x1b[36m"}

@@ -39,6 +39,10 @@ def test_several_ecosystems_are_decided_by_the_base_image(tmp_path):
     assert detect(tmp_path, "python:3.12").lang == "python"
     project = detect(tmp_path, "debian:12")
     assert project.lang is None and "several ecosystems" in project.problems[0]
+    # the catalogue's ``ecosystem`` of the image, by its last name, whatever the registry
+    write(tmp_path, {"pom.xml": "<project/>", "go.mod": "module x\n"})
+    assert detect(tmp_path, "eclipse-temurin:21-jdk").lang == "java"
+    assert detect(tmp_path, "registry.example.com/dockerhub/library/golang:1.22").lang == "go"
 
 
 def test_setup_py_is_read_with_libcst_and_never_executed(tmp_path):

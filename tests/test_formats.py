@@ -195,3 +195,11 @@ def test_a_streamed_report_counts_results_without_keeping_them(tmp_path):
     assert streamed.summary() == "1 file would change, 1 unchanged, 1 failed.\n"
     assert kept.summary() == "1 file would change, 1 unchanged.\n"
     assert streamed.exit_code() == 2 and kept.exit_code() == 1
+
+
+def test_markdown_and_terminal_text_drop_the_same_unprintable_characters():
+    from fixer.report import printable
+
+    hostile = "a\x1b[31m\u202eb\r\nc\td\u2028e\x85f"
+    assert not any(c in md_escape(hostile) for c in "\x1b\u202e\r\n\t\u2028\x85")
+    assert printable(hostile) == "a\\x1b[31m\\u202eb\\x0d\\x0ac\\x09d\\u2028e\\x85f"

@@ -64,6 +64,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from .. import catalogue
 from ..analysis import Analysis, Stage, split_commands
 from ..document import Document, Edit
 from ..ecosystem import Project, detect, valid_name, valid_path
@@ -594,20 +595,18 @@ class _Converter:
                 raise Refused(f"{instr.cmd} at line {instr.start_line} runs {hit}, a build tool the runtime stage does not have")
 
     def _slim_image(self, name: str) -> str:
+        """The same image's slim variant (the catalogue's ``slim`` rules, as the slim transform
+        reads them); a slim or Alpine tag is kept as it is."""
         image = self.stage.image
         tag = image.tag or "latest"
-        suffix = packages()["images"]["slim_suffix"]
         if "slim" in tag or "alpine" in tag:
-            new_tag = tag
-        elif tag == "latest":
-            new_tag = suffix.lstrip("-")
-        else:
-            m = re.match(r"^(\d[\w.]*?)(-(bookworm|bullseye|trixie|buster))?$", tag)
-            if not m:
-                raise Refused(f"no slim variant of {name}:{tag} is known")
-            pattern = packages()["images"]["slim_tag"][name]
-            new_tag = pattern.format(version=m.group(1), release=m.group(2) or "")
-        return str(image.with_tag(new_tag))
+            return str(image)
+        if tag == "latest":
+            return str(image.with_tag("slim"))
+        slim = catalogue.rewrite_tag((catalogue.image_entry(name) or {}).get("slim", []), tag)
+        if slim is None:
+            raise Refused(f"no slim variant of {name}:{tag} is known")
+        return str(image.with_tag(slim[0]))
 
     def _base_is(self, *names: str) -> bool:
         familiar = self.stage.image.familiar if self.stage.image else ""

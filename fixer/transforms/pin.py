@@ -38,7 +38,7 @@ from pathlib import Path
 
 from ..analysis import Analysis
 from ..document import Document
-from ..imageref import RESERVED, ImageRef, InvalidReference, is_sha256_digest, join_reference, locate, split_reference
+from ..imageref import RESERVED, ImageRef, InvalidReference, copy_from_images, is_sha256_digest, join_reference, locate, split_reference
 from ..lockfile import LockError, LockFile
 from ..options import Options
 from . import FileChange, Result
@@ -189,39 +189,25 @@ class Pin:
         """``COPY --from=<image>``: an image pulled like a base image, pinned the same way."""
         from ..oci import RegistryError
 
-        stage_names = {s.name.lower() for s in analysis.stages if s.name}
-        for instr in doc.instructions:
-            if instr.cmd != "COPY":
+        for copy in copy_from_images(analysis):
+            line = copy.instr.start_line
+            if copy.image is None:
+                result.add(CODES, "PIN002", line, f"COPY --from={copy.value}: built from a build argument; not pinned")
                 continue
-            for flag in instr.flags or []:
-                if not flag.startswith("--from="):
-                    continue
-                value = flag.split("=", 1)[1]
-                if value.lower() in stage_names or value.isdigit():
-                    continue  # an earlier stage
-                if "$" in value:
-                    result.add(CODES, "PIN002", instr.start_line, f"COPY --from={value}: built from a build argument; not pinned")
-                    continue
-                try:
-                    ref = ImageRef.parse(value)
-                except InvalidReference:
-                    continue  # BuildKit rejects it too
-                if ref.digest or ref.familiar in RESERVED:
-                    continue
-                try:
-                    digest = resolver.resolve(ref)
-                except RegistryError as err:
-                    errors.append((instr.start_line, err.message))
-                    continue
-                name, tag, _ = split_reference(value)
-                at = instr.text.find(flag)
-                span = (at + len("--from="), at + len(flag))
-                edit = doc.replace_span(instr, *span, join_reference(name, tag or "latest", digest)) if at >= 0 else None
-                if edit is None:
-                    result.add(CODES, "PIN002", instr.start_line, f"COPY --from={value} not pinned: the flag is split over several lines or quoted")
-                    continue
-                result.edits.append(edit)
-                result.add(CODES, "PIN001", instr.start_line, f"COPY --from={value} pinned to {digest}", fixed=True)
+            if copy.image.digest or copy.image.familiar in RESERVED:
+                continue
+            try:
+                digest = resolver.resolve(copy.image)
+            except RegistryError as err:
+                errors.append((line, err.message))
+                continue
+            name, tag, _ = split_reference(copy.value)
+            edit = doc.replace_span(copy.instr, *copy.span, join_reference(name, tag or "latest", digest)) if copy.span else None
+            if edit is None:
+                result.add(CODES, "PIN002", line, f"COPY --from={copy.value} not pinned: the flag is split over several lines or quoted")
+                continue
+            result.edits.append(edit)
+            result.add(CODES, "PIN001", line, f"COPY --from={copy.value} pinned to {digest}", fixed=True)
 
 
 TRANSFORM = Pin()

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from ..analysis import Analysis
 from ..document import Document
-from ..imageref import RESERVED, ImageRef, InvalidReference, join_reference, locate, split_reference
+from ..imageref import RESERVED, ImageRef, copy_from_images, join_reference, locate, split_reference
 from ..options import Options
 from . import Result
 
@@ -103,35 +103,21 @@ class Registry:
             via = f" (the default of ARG {site.arg})" if where == "arg" else ""
             finding("REG001", line, f"{stage.base} is now pulled from {new_name}{via}", fixed=True)
 
-        stage_names = {s.name.lower() for s in analysis.stages if s.name}
-        for instr in doc.instructions:
-            if instr.cmd not in ("COPY", "ADD"):
+        for copy in copy_from_images(analysis):
+            line = copy.instr.start_line
+            if copy.image is None or copy.image.registry.lower() in targets:
+                continue  # built from a build argument, or already from the organisation
+            new_name = target_name(copy.image)
+            if new_name is None:
+                finding("REG002", line, f"COPY --from={copy.value} comes from {copy.image.registry}, which has no mirror configured; left alone")
                 continue
-            for flag in instr.flags or []:
-                if not flag.startswith("--from="):
-                    continue
-                value = flag.split("=", 1)[1]
-                if value.lower() in stage_names or value.isdigit() or "$" in value:
-                    continue
-                try:
-                    image = ImageRef.parse(value)
-                except InvalidReference:
-                    continue
-                if image.registry.lower() in targets:
-                    continue
-                new_name = target_name(image)
-                if new_name is None:
-                    finding("REG002", instr.start_line, f"COPY --from={value} comes from {image.registry}, which has no mirror configured; left alone")
-                    continue
-                _, tag, digest = split_reference(value)
-                at = instr.text.find(flag)
-                span = (at + len("--from="), at + len(flag))
-                edit = doc.replace_span(instr, *span, join_reference(new_name, tag, digest)) if at >= 0 else None
-                if edit is None:
-                    finding("REG003", instr.start_line, f"COPY --from={value}: the flag is split over several lines; not rewritten")
-                    continue
-                result.edits.append(edit)
-                finding("REG001", instr.start_line, f"COPY --from={value} is now pulled from {new_name}", fixed=True)
+            _, tag, digest = split_reference(copy.value)
+            edit = doc.replace_span(copy.instr, *copy.span, join_reference(new_name, tag, digest)) if copy.span else None
+            if edit is None:
+                finding("REG003", line, f"COPY --from={copy.value}: the flag is split over several lines; not rewritten")
+                continue
+            result.edits.append(edit)
+            finding("REG001", line, f"COPY --from={copy.value} is now pulled from {new_name}", fixed=True)
         return result
 
 
