@@ -185,6 +185,24 @@ class RefSite:
                 return ("from", self.from_instr, self.from_span, new_prefix + self.var_text + new_suffix)
         return None
 
+    def edit(self, doc, new_reference: str, claimed: dict) -> tuple[object | None, str]:
+        """(the edit of ``doc`` that makes the FROM read ``new_reference``, ``from`` or ``arg``:
+        where it is made), or (None, why not). Why is "" when an earlier stage's edit made this
+        very change (several FROMs built from one ARG); ``claimed`` records the edits made."""
+        plan = self.rewrite(new_reference)
+        if plan is None:
+            return None, f"the FROM is built from ARG {self.arg} in a way one edit cannot express"
+        where, instr, (start, end), text = plan
+        key = (instr.start, start, end)
+        if key in claimed:
+            same = claimed[key] == text
+            return None, "" if same else f"the default of ARG {self.arg} feeds other FROMs that need another change"
+        edit = doc.replace_span(instr, start, end, text)
+        if edit is None:
+            return None, "the reference is split over several lines"
+        claimed[key] = text
+        return edit, where
+
 
 def locate(stage, analysis) -> tuple[RefSite | None, str]:
     """The ``RefSite`` of a stage that names an image, or None and why it cannot be edited."""

@@ -111,3 +111,16 @@ def test_locate_tag_from_an_arg():
 def test_locate_refuses(text, reason):
     site, why = _site(text, 0)
     assert site is None and reason in why
+
+
+def test_an_arg_default_shared_by_two_froms_is_edited_once_and_never_two_ways():
+    doc = Document("ARG BASE=python:3.11\nFROM ${BASE} AS a\nFROM ${BASE} AS b\n")
+    analysis = Analysis(doc)
+    first, _ = locate(analysis.stages[0], analysis)
+    second, _ = locate(analysis.stages[1], analysis)
+    claimed: dict = {}
+    edit, where = first.edit(doc, "python:3.11-slim", claimed)
+    assert edit is not None and where == "arg"
+    assert second.edit(doc, "python:3.11-slim", claimed) == (None, "")  # the same change: made once
+    edit, why = second.edit(doc, "python:3.12", claimed)
+    assert edit is None and "feeds other FROMs" in why  # another change: refused, with the reason

@@ -132,7 +132,7 @@ class Pin:
         except LockError as err:
             raise FixError(str(err)) from None
         errors: list[tuple[int, str]] = []
-        claimed: set[tuple[int, int, int]] = set()
+        claimed: dict[tuple[int, int, int], str] = {}
         for stage in analysis.stages:
             line = stage.from_instr.start_line
             if stage.parent is not None:
@@ -159,21 +159,13 @@ class Pin:
             except RegistryError as err:
                 errors.append((line, err.message))
                 continue
-            plan = site.rewrite(join_reference(name, tag or "latest", digest))
-            if plan is None:
-                result.add(CODES, "PIN002", line, f"{stage.base} not pinned: ARG {site.arg} holds part of the reference")
-                continue
-            where, instr, (start, end), text = plan
-            key = (instr.start, start, end)
-            if key in claimed:
-                continue
-            edit = doc.replace_span(instr, start, end, text)
+            edit, how = site.edit(doc, join_reference(name, tag or "latest", digest), claimed)
             if edit is None:
-                result.add(CODES, "PIN002", line, f"{stage.base} not pinned: the reference is split over several lines")
+                if how:
+                    result.add(CODES, "PIN002", line, f"{stage.base} not pinned: {how}")
                 continue
-            claimed.add(key)
             result.edits.append(edit)
-            via = f" (the default of ARG {site.arg})" if where == "arg" else ""
+            via = f" (the default of ARG {site.arg})" if how == "arg" else ""
             result.add(CODES, "PIN001", line, f"{stage.base} pinned to {digest}{via}", fixed=True)
         self._copy_from_images(doc, analysis, resolver, result, errors)
         if errors:

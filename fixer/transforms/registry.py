@@ -86,21 +86,13 @@ class Registry:
                 finding("REG003", line, f"{stage.base} could not be rewritten to {new_name}: {why}")
                 continue
             _, tag, digest = split_reference(site.reference)
-            plan = site.rewrite(join_reference(new_name, tag, digest))
-            if plan is None:
-                finding("REG003", line, f"{stage.base} could not be rewritten: ARG {site.arg} holds part of the name")
-                continue
-            where, instr, (start, end), text = plan
-            key = (instr.start, start, end)
-            if key in claimed:
-                continue
-            edit = doc.replace_span(instr, start, end, text)
+            edit, how = site.edit(doc, join_reference(new_name, tag, digest), claimed)
             if edit is None:
-                finding("REG003", line, f"{stage.base}: the image name is split over several lines; not rewritten")
+                if how:
+                    finding("REG003", line, f"{stage.base} could not be rewritten to {new_name}: {how}")
                 continue
-            claimed[key] = text
             result.edits.append(edit)
-            via = f" (the default of ARG {site.arg})" if where == "arg" else ""
+            via = f" (the default of ARG {site.arg})" if how == "arg" else ""
             finding("REG001", line, f"{stage.base} is now pulled from {new_name}{via}", fixed=True)
 
         for copy in copy_from_images(analysis):

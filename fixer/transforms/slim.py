@@ -197,26 +197,16 @@ class _RootFix:
         if kind == "replace":
             name = name[: len(name) - len(image.path.rsplit("/", 1)[-1])] + new_name.rsplit("/", 1)[-1]
         new_text = join_reference(name, new_tag, None)
-        plan = site.rewrite(new_text)
-        if plan is None:
-            self.info("SLM006", f"{root.base} could become {new_ref}, but the FROM is built from ARG {site.arg} in a way one edit cannot express: left alone")
-            return
-        where, instr, (start, end), text = plan
-        key = (instr.start, start, end)
-        if key in self.claimed:
-            if self.claimed[key] != text:
-                self.info("SLM006", f"{root.base}: the same ARG default feeds other FROMs that need another change: left alone")
-            return
-        edit = self.doc.replace_span(instr, start, end, text)
+        edit, how = site.edit(self.doc, new_text, self.claimed)
         if edit is None:
-            self.info("SLM006", f"{root.base} could become {new_ref}, but the image name is split over several lines: left alone")
+            if how:
+                self.info("SLM006", f"{root.base} could become {new_ref}, but {how}: left alone")
             return
-        self.claimed[key] = text
         edits: list[Edit] = [edit]
         for add in additions:
             edits.append(add[0])
         self.result.edits.extend(edits)
-        via = f" (through the default of ARG {site.arg} on line {site.arg_instr.start_line})" if where == "arg" else ""
+        via = f" (through the default of ARG {site.arg} on line {site.arg_instr.start_line})" if how == "arg" else ""
         added = sorted({p for _, pkgs in additions for p in pkgs})
         extra = f"; the stage now installs {' '.join(added)} itself" if added else ""
         reason = {
