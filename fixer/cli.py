@@ -57,6 +57,7 @@ def _build_app():
         uid: Annotated[Optional[int], typer.Option("--uid", help="Its user id (default: 10001).")] = None,
         gid: Annotated[Optional[int], typer.Option("--gid", help="Its group id (default: 10001).")] = None,
         chown: Annotated[Optional[bool], typer.Option("--chown/--no-chown", help="COPY/ADD files owned by the new user.")] = None,
+        unsafe_fixes: Annotated[Optional[bool], typer.Option("--unsafe-fixes/--no-unsafe-fixes", help="Also apply fixes that change the container's interface (ports, how it is built).")] = None,
         context: Annotated[Optional[Path], typer.Option("--context", help="Build context folder (default: the Dockerfile's folder).")] = None,
         color: Annotated[Optional[bool], typer.Option("--color/--no-color", help="Colour the diff (default: on a terminal).")] = None,
         jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (0: one per CPU); results keep their order.")] = 1,
@@ -85,7 +86,7 @@ def _build_app():
             raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
         # only what the command line gives: it wins over the configuration files (fixer.config)
         given = {
-            "user": user, "uid": uid, "gid": gid, "chown": chown, "context": context,
+            "user": user, "uid": uid, "gid": gid, "chown": chown, "context": context, "unsafe_fixes": unsafe_fixes,
             "targets": tuple(target) if target else None,
             "select": _split_codes(select) if select else None,
             "ignore": _split_codes(ignore) if ignore else None,
@@ -127,6 +128,7 @@ def _build_app():
         uid: Annotated[int, typer.Option("--uid", help="Its user id.")] = 10001,
         gid: Annotated[int, typer.Option("--gid", help="Its group id.")] = 10001,
         chown: Annotated[bool, typer.Option("--chown", help="COPY/ADD files owned by the new user.")] = False,
+        unsafe_fixes: Annotated[bool, typer.Option("--unsafe-fixes", help="Also apply (and so verify) fixes that change the container's interface.")] = False,
     ) -> None:
         from .options import OptionError, Options
         from .verify import VerifyError, VerifyOptions, exit_code, render_json, render_table, verify
@@ -136,7 +138,7 @@ def _build_app():
             raise typer.Exit(2)
         try:
             options = Options(
-                user=user, uid=uid, gid=gid, targets=(target,) if target else (), chown=chown,
+                user=user, uid=uid, gid=gid, targets=(target,) if target else (), chown=chown, unsafe_fixes=unsafe_fixes,
                 select=_split_codes(select), ignore=_split_codes(ignore), context=context,
             )
             vopts = VerifyOptions(
@@ -183,15 +185,14 @@ def _build_app():
 
         for transform in all_transforms():
             module = sys.modules[type(transform).__module__]
+            codes = [f"  {name}  {severity:<7}  fix: {fix:<6}  {title}" for name, (severity, title, fix) in module.CODES.items()]
             if code is None:
                 typer.echo(f"{transform.code}  {transform.name}: {transform.summary}")
-                for name, (severity, title) in module.CODES.items():
-                    typer.echo(f"  {name}  {severity:<7}  {title}")
+                typer.echo("\n".join(codes))
             elif code.upper().startswith(transform.code) or code.lower() == transform.name:
                 typer.echo(inspect.cleandoc(module.__doc__ or transform.summary))
-                typer.echo("\nCodes:")
-                for name, (severity, title) in module.CODES.items():
-                    typer.echo(f"  {name}  {severity:<7}  {title}")
+                typer.echo("\nCodes (fix: safe = applied by default, unsafe = only with --unsafe-fixes, none = left to a person):")
+                typer.echo("\n".join(codes))
                 return
         if code is not None:
             typer.echo(f"imgfix: no transform has the code {code!r} (imgfix rules lists them)", err=True)

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .report import UNPRINTABLE, FileResult, Report, unified_diff
+from .report import UNPRINTABLE, FileResult, Report, finding_state, unified_diff
 
 FORMATS = ("diff", "json", "sarif", "github")
 SCHEMA_VERSION = 1
@@ -89,22 +89,25 @@ def _sorted(report: Report) -> list[FileResult]:
 
 def to_json(report: Report) -> dict:
     files = []
-    totals = {"files": 0, "changed": 0, "unchanged": 0, "failed": 0, "findings": 0, "fixed": 0, "suppressed": 0}
+    totals = {"files": 0, "changed": 0, "unchanged": 0, "failed": 0, "findings": 0, "fixed": 0, "suppressed": 0,
+              "unsafe_held_back": 0}
     for r in _sorted(report):
         status = _status(r)
         totals["files"] += 1
         totals[status] += 1
         findings = [
-            {"code": f.code, "severity": f.severity, "line": f.line, "message": f.message, "fixed": f.fixed, "suppressed": None}
+            {"code": f.code, "severity": f.severity, "line": f.line, "message": f.message, "fixed": f.fixed, "fix": f.fix,
+             "suppressed": None}
             for f in r.findings
         ] + [
             {"code": s.finding.code, "severity": s.finding.severity, "line": s.finding.line, "message": s.finding.message,
-             "fixed": False, "suppressed": s.reason}
+             "fixed": False, "fix": s.finding.fix, "suppressed": s.reason}
             for s in r.suppressed
         ]
         findings.sort(key=lambda f: (f["line"], f["code"], f["message"], f["suppressed"] or ""))
         totals["findings"] += len(r.findings)
         totals["fixed"] += sum(f.fixed for f in r.findings)
+        totals["unsafe_held_back"] += sum(f.held_back for f in r.findings)
         totals["suppressed"] += len(r.suppressed)
         ok = r.error is None
         files.append({
@@ -166,7 +169,7 @@ def _rules() -> dict[str, tuple[str, str, str]]:
 
     rules = {}
     for t in all_transforms():
-        for code, (severity, title) in getattr(sys.modules[type(t).__module__], "CODES", {}).items():
+        for code, (severity, title, _fix) in getattr(sys.modules[type(t).__module__], "CODES", {}).items():
             rules[code] = (severity, title, t.name)
     return rules
 
@@ -230,7 +233,7 @@ def to_sarif(report: Report) -> dict:
                 "level": _LEVEL[f.severity],
                 "message": {"text": f.message},
                 "locations": [{"physicalLocation": {"artifactLocation": _artifact(path), "region": {"startLine": max(f.line, 1)}}}],
-                "properties": {"fixed": f.fixed},
+                "properties": {"fixed": f.fixed, "fix": f.fix},
             }
             if why is not None:
                 result["suppressions"] = [{"kind": "inSource", "justification": why}]
@@ -346,7 +349,7 @@ def render_github(report: Report) -> str:
             err = _error(r)
             out += [f"**Not processed** (line {err['line']}): {md_escape(err['message'])}", ""]
             continue
-        rows = [(f, "fixed" if f.fixed else "to do") for f in r.findings]
+        rows = [(f, finding_state(f) or "to do") for f in r.findings]
         rows += [(s.finding, "suppressed: " + s.reason) for s in r.suppressed]
         rows.sort(key=lambda x: (x[0].line, x[0].code, x[0].message))
         if rows:

@@ -21,6 +21,9 @@ class Options:
     gid: int = 10001
     targets: tuple[str, ...] = ()  # stage names to harden besides the final stage
     chown: bool = False  # COPY/ADD --chown=<uid>:<gid> in hardened stages
+    # apply fixes that change the container's interface (ports, how it is built); see
+    # transforms.FIX_SAFETY: without it they are reported, held back
+    unsafe_fixes: bool = False
     select: tuple[str, ...] = ()  # code prefixes to run; empty: all
     ignore: tuple[str, ...] = ()
     context: Path | None = None  # build context; default: the Dockerfile's folder

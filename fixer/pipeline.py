@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .analysis import Analysis
@@ -135,10 +135,10 @@ def run_transforms(
         to_original = _line_mapper(text, doc.text)
         result, hidden = filter_result(result, transform.code, suppressions, to_original)
         for f in result.findings:
-            outcome.findings.append(Finding(f.code, f.severity, to_original(f.line), f.message, f.fixed))
+            outcome.findings.append(replace(f, line=to_original(f.line)))
         for h in hidden:
             f = h.finding
-            outcome.suppressed.append(Suppressed(Finding(f.code, f.severity, to_original(f.line), f.message, False), h.reason))
+            outcome.suppressed.append(Suppressed(replace(f, line=to_original(f.line), fixed=False), h.reason))
         outcome.files += result.files
         dangling = doc.parsed.dangling
         if dangling is not None and any(e.start >= dangling.end for e in result.edits):

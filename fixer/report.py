@@ -46,12 +46,17 @@ class FileResult:
     def n_suppressed(self) -> int:
         return len(self.suppressed)
 
+    @property
+    def held_back(self) -> int:
+        """Unsafe fixes found and not applied (``--unsafe-fixes`` would)."""
+        return sum(f.held_back for f in self.findings)
+
     def findings_text(self) -> str:
         """``path:line: CODE severity: message`` lines: the error, findings, suppressed ones."""
         lines = [self.error] if self.error else []
         for f in self.findings:
-            state = " [fixed]" if f.fixed else ""
-            lines.append(f"{self.path}:{f.line}: {f.code} {f.severity}: {f.message}{state}")
+            state = finding_state(f)
+            lines.append(f"{self.path}:{f.line}: {f.code} {f.severity}: {f.message}{f' [{state}]' if state else ''}")
         for s in self.suppressed:
             f = s.finding
             lines.append(f"{self.path}:{f.line}: {f.code} {f.severity}: {f.message} [{s.reason}]")
@@ -63,6 +68,15 @@ class FileResult:
         parts = [unified_diff(str(self.path), self.original, self.fixed)]
         parts += [unified_diff(display_path(f.path), f.old or "", f.new, created=f.old is None) for f in self.files]
         return "".join(parts)
+
+
+def finding_state(f: Finding) -> str:
+    """What became of a finding's fix, for people: fixed, held back, or nothing to say."""
+    if f.fixed:
+        return "fixed (unsafe fix)" if f.fix == "unsafe" else "fixed"
+    if f.fix == "unsafe":
+        return "unsafe fix held back: --unsafe-fixes applies it"
+    return ""
 
 
 def display_path(path: str) -> str:
@@ -127,12 +141,14 @@ class Report:
     n_changed: int = 0
     n_unfixed: int = 0
     n_suppressed: int = 0
+    n_held_back: int = 0
 
     def add(self, result: FileResult) -> None:
         self.n_files += 1
         self.n_changed += result.changed
         self.n_unfixed += result.unfixed
         self.n_suppressed += result.n_suppressed
+        self.n_held_back += result.held_back
         if result.error is not None:
             self.failed.append(result)
         if self.keep:
@@ -161,4 +177,7 @@ class Report:
         n_suppressed = self.n_suppressed
         if n_suppressed:
             parts.append(f"{n_suppressed} suppressed")
+        if self.n_held_back:
+            n = self.n_held_back
+            parts.append(f"{n} unsafe fix{'es' * (n != 1)} held back (--unsafe-fixes applies {'them' if n != 1 else 'it'})")
         return ", ".join(parts) + ".\n"

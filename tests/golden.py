@@ -49,7 +49,8 @@ def run_case(case: Path):
         existing = Path(options.context) / ".dockerignore"
         if existing.is_file():
             ignore = existing.read_text()
-    findings = [f"{f.line} {f.code} {'fixed' if f.fixed else 'open'}" for f in outcome.findings]
+    # "held": an unsafe fix held back (options.toml sets unsafe_fixes = true to apply it)
+    findings = [f"{f.line} {f.code} {'fixed' if f.fixed else 'held' if f.held_back else 'open'}" for f in outcome.findings]
     return outcome.fixed, ignore, findings
 
 

@@ -53,12 +53,13 @@ def test_json_round_trip_and_stable_order(tmp_path):
     assert data["schema"] == "imgfix-report" and data["version"] == 1
     assert [f["path"] for f in data["files"]] == ["a/Dockerfile", "m/Dockerfile", "z/Dockerfile"]
     assert [f["status"] for f in data["files"]] == ["unchanged", "failed", "changed"]
-    assert data["summary"] == {"files": 3, "changed": 1, "unchanged": 1, "failed": 1, "findings": 1, "fixed": 1, "suppressed": 0}
+    assert data["summary"] == {"files": 3, "changed": 1, "unchanged": 1, "failed": 1, "findings": 1, "fixed": 1, "suppressed": 0,
+                               "unsafe_held_back": 0}
     assert data["exit_code"] == 2
     failed = data["files"][1]
     assert failed["error"]["line"] == 1 and "before the first FROM" in failed["error"]["message"]
     changed = data["files"][2]
-    assert changed["findings"] == [{"code": "USR001", "severity": "warning", "line": 1, "fixed": True, "suppressed": None,
+    assert changed["findings"] == [{"code": "USR001", "severity": "warning", "line": 1, "fixed": True, "fix": "safe", "suppressed": None,
                                     "message": changed["findings"][0]["message"]}]
     # a bot can rebuild the fixed file from the input and the edits alone
     fixed = apply_json_edits(ROOT, changed["edits"])

@@ -7,12 +7,12 @@ import sys
 import pytest
 
 from fixer.cli import main
-from fixer.transforms import SEVERITIES, all_transforms
+from fixer.transforms import FIX_SAFETY, SEVERITIES, all_transforms
 from golden import cases
 
 HEADINGS = ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety", "## References"]
 TRANSFORMS = all_transforms()
-ALL_CODES = {code: sev for t in TRANSFORMS for code, (sev, _) in sys.modules[type(t).__module__].CODES.items()}
+ALL_CODES = {code: sev for t in TRANSFORMS for code, (sev, _, _) in sys.modules[type(t).__module__].CODES.items()}
 
 
 @pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.name)
@@ -22,7 +22,14 @@ def test_docstring_and_code_table(transform):
     positions = [doc.find(h) for h in HEADINGS]
     assert all(p >= 0 for p in positions) and positions == sorted(positions), transform.name
     assert module.CODES and all(code.startswith(transform.code) for code in module.CODES)
-    assert all(severity in SEVERITIES and title for severity, title in module.CODES.values())
+    assert all(severity in SEVERITIES and title and fix in FIX_SAFETY for severity, title, fix in module.CODES.values())
+
+
+def test_rules_shows_each_fixs_safety(capsys):
+    with pytest.raises(SystemExit):
+        main(["rules"])
+    out = capsys.readouterr().out
+    assert "USR001  warning  fix: safe" in out and "USR005  warning  fix: none" in out
 
 
 def test_pipeline_order_is_the_documented_one():

@@ -16,6 +16,10 @@ from ..document import Document, Edit
 from ..options import Options
 
 SEVERITIES = ("error", "warning", "info")
+# How far a finding's fix can be trusted (ruff's model): "safe" fixes are applied by default;
+# "unsafe" ones change the container's interface (its ports, how it is built) and are applied
+# only with --unsafe-fixes; "none": no automatic fix, a person decides.
+FIX_SAFETY = ("safe", "unsafe", "none")
 
 
 @dataclass(frozen=True)
@@ -24,10 +28,17 @@ class Finding:
     severity: str  # error | warning | info
     line: int  # 1-based line in the input file (0: the whole file)
     message: str
-    fixed: bool = False
+    fixed: bool = False  # the fix was applied in this run
+    fix: str = "none"  # its safety: one of FIX_SAFETY
 
     def __post_init__(self) -> None:
         assert self.severity in SEVERITIES, self.severity
+        assert self.fix in FIX_SAFETY, self.fix
+
+    @property
+    def held_back(self) -> bool:
+        """An unsafe fix that was not applied (``--unsafe-fixes`` would apply it)."""
+        return self.fix == "unsafe" and not self.fixed
 
 
 @dataclass(frozen=True)
@@ -45,9 +56,11 @@ class Result:
     findings: list[Finding] = field(default_factory=list)
     files: list[FileChange] = field(default_factory=list)
 
-    def add(self, codes: dict, code: str, line: int, message: str, fixed: bool = False) -> None:
-        """A finding whose severity comes from the transform's ``CODES`` table."""
-        self.findings.append(Finding(code, codes[code][0], line, message, fixed))
+    def add(self, codes: dict, code: str, line: int, message: str, fixed: bool = False, fix: str | None = None) -> None:
+        """A finding whose severity and fix safety come from the transform's ``CODES`` table
+        (``(severity, title, fix safety)``); ``fix`` overrides the safety for this one finding."""
+        severity, _title, safety = codes[code]
+        self.findings.append(Finding(code, severity, line, message, fixed, fix or safety))
 
 
 class Transform(Protocol):

@@ -68,16 +68,17 @@ from ..options import Options
 from ..parser import Instruction
 from . import FileChange, Result
 
+# code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
 CODES = {
-    "DIG001": ("warning", "The build context has no .dockerignore"),
-    "DIG002": ("info", "The .dockerignore lacks entries"),
-    "DIG003": ("warning", "A COPY sends a file that looks like a secret"),
-    "DIG004": ("warning", "The Dockerfile copies a file that looks like a secret"),
-    "DIG005": ("info", "An entry would exclude a file the build needs"),
-    "DIG006": ("warning", "An ARG or ENV looks like it holds a secret"),
-    "DIG007": ("warning", "The .dockerignore excludes a file the build needs"),
-    "DIG008": ("info", "A source cannot be checked statically"),
-    "DIG009": ("error", "The .dockerignore cannot be used"),
+    "DIG001": ("warning", "The build context has no .dockerignore", "safe"),
+    "DIG002": ("info", "The .dockerignore lacks entries", "safe"),
+    "DIG003": ("warning", "A COPY sends a file that looks like a secret", "safe"),
+    "DIG004": ("warning", "The Dockerfile copies a file that looks like a secret", "none"),
+    "DIG005": ("info", "An entry would exclude a file the build needs", "safe"),
+    "DIG006": ("warning", "An ARG or ENV looks like it holds a secret", "none"),
+    "DIG007": ("warning", "The .dockerignore excludes a file the build needs", "none"),
+    "DIG008": ("info", "A source cannot be checked statically", "none"),
+    "DIG009": ("error", "The .dockerignore cannot be used", "none"),
 }
 
 HEADER_NEW = [

@@ -72,10 +72,11 @@ from ..options import Options
 from ..parser import KNOWN_KEYWORDS, Instruction
 from . import Result
 
+# code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
 CODES = {
-    "MSB001": ("warning", "A single-stage image ships the tools that built it"),
-    "MSB002": ("warning", "The build cannot be split into stages with confidence"),
-    "MSB003": ("info", "The ecosystem of a stage that builds is unknown"),
+    "MSB001": ("warning", "A single-stage image ships the tools that built it", "safe"),
+    "MSB002": ("warning", "The build cannot be split into stages with confidence", "none"),
+    "MSB003": ("info", "The ecosystem of a stage that builds is unknown", "none"),
 }
 
 VENV = "/opt/venv"

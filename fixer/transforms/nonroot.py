@@ -49,13 +49,14 @@ from ..options import Options
 from ..parser import Instruction
 from . import Result
 
+# code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
 CODES = {
-    "USR001": ("warning", "The stage runs as root"),
-    "USR002": ("info", "The distro of the base image is assumed"),
-    "USR003": ("info", "The entrypoint drops privileges itself"),
-    "USR004": ("warning", "A privileged port is exposed by a non-root stage"),
-    "USR005": ("warning", "The stage runs as root and cannot be fixed safely"),
-    "USR006": ("error", "A --target stage does not exist"),
+    "USR001": ("warning", "The stage runs as root", "safe"),
+    "USR002": ("info", "The distro of the base image is assumed", "none"),
+    "USR003": ("info", "The entrypoint drops privileges itself", "none"),
+    "USR004": ("warning", "A privileged port is exposed by a non-root stage", "none"),
+    "USR005": ("warning", "The stage runs as root and cannot be fixed safely", "none"),
+    "USR006": ("error", "A --target stage does not exist", "none"),
 }
 
 # Instructions that describe how the container runs rather than how the image is built: the

@@ -43,9 +43,10 @@ from ..lockfile import LockError, LockFile
 from ..options import Options
 from . import FileChange, Result
 
+# code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
 CODES = {
-    "PIN001": ("info", "A base image is referenced by a tag that can move"),
-    "PIN002": ("warning", "A base image cannot be pinned"),
+    "PIN001": ("info", "A base image is referenced by a tag that can move", "safe"),
+    "PIN002": ("warning", "A base image cannot be pinned", "none"),
 }
 LOCK_NAME = "imgfix.lock"
 

@@ -39,10 +39,11 @@ from ..imageref import RESERVED, ImageRef, copy_from_images, join_reference, loc
 from ..options import Options
 from . import Result
 
+# code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
 CODES = {
-    "REG001": ("info", "A base image is pulled from outside the organisation's registry"),
-    "REG002": ("info", "A base image comes from a registry with no mirror configured"),
-    "REG003": ("warning", "A base image reference cannot be rewritten"),
+    "REG001": ("info", "A base image is pulled from outside the organisation's registry", "safe"),
+    "REG002": ("info", "A base image comes from a registry with no mirror configured", "none"),
+    "REG003": ("warning", "A base image reference cannot be rewritten", "none"),
 }
 
 

@@ -55,13 +55,14 @@ from ..options import Options
 from ..shellusage import Command, Usage, package_name, runtime_commands, stage_usage
 from . import Result
 
+# code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
 CODES = {
-    "SLM001": ("warning", "A full base image has a slim variant"),
-    "SLM002": ("info", "The base stays full: the stage needs what the slim variant lacks"),
-    "SLM003": ("warning", "The base image is past its end of life"),
-    "SLM004": ("warning", "The base image has no tag or uses latest"),
-    "SLM005": ("info", "The smaller variant would switch the distro"),
-    "SLM006": ("info", "The base image cannot be rewritten here"),
+    "SLM001": ("warning", "A full base image has a slim variant", "safe"),
+    "SLM002": ("info", "The base stays full: the stage needs what the slim variant lacks", "none"),
+    "SLM003": ("warning", "The base image is past its end of life", "none"),
+    "SLM004": ("warning", "The base image has no tag or uses latest", "none"),
+    "SLM005": ("info", "The smaller variant would switch the distro", "none"),
+    "SLM006": ("info", "The base image cannot be rewritten here", "none"),
 }
 
 _APT_FAMILIES = {"debian", "ubuntu"}
