@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -9,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import SHARED
 from fixer.document import Document
 from fixer.options import Options
 from fixer.pipeline import fix
@@ -270,7 +270,7 @@ def test_a_stage_that_builds_nothing_reads_no_project_file(tmp_path):
 # ------------------------------------------------------------------ real builds
 
 BUILDENV = Path("/var/tmp/imgfix-buildenv/env.sh")
-VERIFY = Path(os.environ.get("IMGFIX_SHARED", ROOT.parent / "shared")) / "buildenv" / "verify.sh"
+VERIFY = SHARED / "buildenv" / "verify.sh"
 
 
 def _verify(dockerfile: Path, context: Path, *flags: str) -> dict[str, str]:
@@ -297,7 +297,7 @@ CMD ["python", "cli.py"]
 
 
 @pytest.mark.build
-@pytest.mark.skipif(not BUILDENV.exists() or shutil.which("buildah") is None or not VERIFY.exists(), reason="no build environment")
+@pytest.mark.skipif(not BUILDENV.exists() or shutil.which("buildah") is None or not VERIFY.exists(), reason="no build environment: run ../shared/buildenv/setup.sh as root")
 @pytest.mark.parametrize("app", ["flask", "cli"])
 def test_converted_python_images_build_run_non_root_and_are_smaller(tmp_path, app):
     if app == "flask":
