@@ -19,4 +19,6 @@ def folder() -> Path:
         # one of our files, not just a folder of that name (site-packages may hold another)
         if (candidate / "python.Dockerfile.j2").is_file():
             return candidate
-    raise FileNotFoundError(f"the built-in templates are missing: neither {_PACKAGE / 'templates'} nor {_PACKAGE.parent / 'templates'} has them")
+    raise FileNotFoundError(
+        f"the built-in templates are missing: neither {_PACKAGE / 'templates'} nor {_PACKAGE.parent / 'templates'} has them"
+    )
