@@ -118,7 +118,7 @@ def compare(fix_cmd: list[str], lint_cmd: list[str], rounds: int) -> tuple[float
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus" / "real")
+    ap.add_argument("--corpus", type=Path, default=ROOT / "tests" / "data" / "corpus" / "real")
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--scale", type=int, default=10_000, help="files for the scaling run (0: skip)")
     ap.add_argument("--jobs", default="1,2", help="comma-separated --jobs values for the scaling run")

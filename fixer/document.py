@@ -117,6 +117,10 @@ class Document:
 
     def insert_after(self, instr: Instruction, new_text: str) -> Edit:
         """Insert whole lines (``new_text`` ends with a newline) after an instruction."""
+        if (instr.sub or instr).heredocs:
+            # its last line is a heredoc terminator: hadolint 2.x cannot parse a line right
+            # after one (BuildKit can), so a blank line keeps the output readable to it
+            new_text = self.newline + new_text
         if self._ends_with_newline(instr.end):
             return Edit(instr.end, instr.end, new_text)
         # the file has no final newline: keep it that way

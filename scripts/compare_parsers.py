@@ -1,6 +1,6 @@
 """Which Dockerfile parser agrees with BuildKit? The measurement behind the README's design.
 
-    python scripts/compare_parsers.py [../shared/vectors/parser]
+    python scripts/compare_parsers.py [tests/data/vectors/parser]
 
 For every vector BuildKit accepts, a parser agrees when it finds the same instructions with
 the same start and end lines and the same heredoc bodies; where BuildKit rejects the file,
@@ -75,4 +75,4 @@ def main(vectors: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "vectors" / "parser")
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "tests" / "data" / "vectors" / "parser")

@@ -1,6 +1,6 @@
 """How the non-root transform fares on the real-world corpus: a table for the README.
 
-    python scripts/corpus_nonroot.py [../shared/corpus/real]
+    python scripts/corpus_nonroot.py [tests/data/corpus/real]
 """
 
 from __future__ import annotations
@@ -53,4 +53,4 @@ def main(corpus: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "corpus" / "real")
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "tests" / "data" / "corpus" / "real")

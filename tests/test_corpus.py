@@ -6,22 +6,24 @@ import difflib
 
 import pytest
 
-from conftest import SHARED
+from conftest import PARSER_VECTORS_DIR, corpus_dockerfiles
 from fixer.document import Document
+from fixer.files import FileError, read_text
 from fixer.options import Options
 from fixer.pipeline import FixError, fix
 
-CORPUS = sorted(p for p in (SHARED / "corpus" / "real").glob("*") if p.is_file() and p.name != "MANIFEST.tsv") if SHARED.exists() else []
-VECTORS = sorted((SHARED / "vectors" / "parser").glob("*.Dockerfile")) if SHARED.exists() else []
+CORPUS = corpus_dockerfiles()
+VECTORS = sorted(PARSER_VECTORS_DIR.glob("*.Dockerfile"))
 # transforms that need the network or options are not run here; everything else is
 OPTIONS = Options()
 
 
 def _check(path, tmp_path):
     try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        pytest.skip(f"{path.name} is not UTF-8: imgfix refuses it with a clear error (tested in test_cli)")
+        text = read_text(path)
+    except FileError as err:  # the Latin-1 vector: refused with the line, never mangled
+        assert "is not UTF-8 text" in err.message, err.message
+        return None
     context = tmp_path  # an empty build context: nothing from the corpus' own repositories
     try:
         outcome = fix(text, OPTIONS, context)
@@ -73,6 +75,5 @@ def test_parser_vectors_through_pipeline(path, tmp_path):
 
 
 def test_corpus_is_here():
-    if not SHARED.exists():
-        pytest.skip(f"{SHARED} is not here: the shared corpus lies beside the project root in CI")
     assert len(CORPUS) == 95
+    assert len(VECTORS) == 52

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import shared_path
+from conftest import DOCKERIGNORE_VECTORS
 from golden import cases
 from fixer import ignorefile
 from fixer.analysis import Analysis
@@ -40,19 +40,14 @@ def codes(outcome) -> list[str]:
 # ---------------------------------------------------------------------------- moby vectors
 
 
-def _vectors():
-    path = Path(__file__).resolve().parent.parent.parent / "shared" / "vectors" / "dockerignore-moby.json"
-    if not path.exists():
-        return []
-    return json.loads(path.read_text())
+MOBY_VECTORS = json.loads(DOCKERIGNORE_VECTORS.read_text())
 
 
 def test_there_are_26_moby_vectors():
-    vectors = json.loads(shared_path("vectors", "dockerignore-moby.json").read_text())
-    assert len(vectors) == 26
+    assert len(MOBY_VECTORS) == 26
 
 
-@pytest.mark.parametrize("vector", _vectors(), ids=lambda v: v["name"])
+@pytest.mark.parametrize("vector", MOBY_VECTORS, ids=lambda v: v["name"])
 def test_moby_vector(vector):
     expected = vector["moby_patternmatcher"]
     if "error" in expected:

@@ -31,10 +31,24 @@ def test_insert_after_last_line_without_newline():
     assert new == "FROM a\nRUN x\nUSER 1"
 
 
-def test_insert_after_heredoc_goes_after_its_body():
+def test_insert_after_heredoc_goes_after_its_body_and_a_blank_line():
+    # hadolint 2.x cannot parse a line right after a heredoc terminator
     doc = Document("FROM a\nRUN <<EOF\necho\nEOF\nCMD x\n")
     new = apply_edits(doc.text, [doc.insert_after(doc.instructions[1], "USER 1\n")])
-    assert new == "FROM a\nRUN <<EOF\necho\nEOF\nUSER 1\nCMD x\n"
+    assert new == "FROM a\nRUN <<EOF\necho\nEOF\n\nUSER 1\nCMD x\n"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("FROM a\r\nCOPY <<EOF /f\r\nx\r\nEOF\r\n", "FROM a\r\nCOPY <<EOF /f\r\nx\r\nEOF\r\n\r\nUSER 1\r\n"),
+    ("FROM a\nCOPY <<EOF /f\nx\nEOF", "FROM a\nCOPY <<EOF /f\nx\nEOF\n\nUSER 1"),
+    ("FROM a\nONBUILD RUN <<EOF\nx\nEOF\n", "FROM a\nONBUILD RUN <<EOF\nx\nEOF\n\nUSER 1\n"),
+    ("FROM a\nRUN echo '<<EOF'\n", "FROM a\nRUN echo '<<EOF'\nUSER 1\n"),  # not a heredoc
+])
+def test_insert_after_heredoc_keeps_the_file_style(text, expected):
+    doc = Document(text)
+    new = apply_edits(doc.text, [doc.insert_after(doc.instructions[1], doc.render_instruction("USER", "1"))])
+    assert new == expected
+    assert Document(new).instructions[2].cmd == "USER"
 
 
 def test_continuations_use_the_escape_character_and_indent():

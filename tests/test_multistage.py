@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import SHARED
 from fixer.document import Document
 from fixer.options import Options
 from fixer.pipeline import fix
@@ -270,7 +271,7 @@ def test_a_stage_that_builds_nothing_reads_no_project_file(tmp_path):
 # ------------------------------------------------------------------ real builds
 
 BUILDENV = Path("/var/tmp/imgfix-buildenv/env.sh")
-VERIFY = Path(os.environ.get("IMGFIX_SHARED", ROOT.parent / "shared")) / "buildenv" / "verify.sh"
+VERIFY = SHARED / "buildenv" / "verify.sh"
 
 
 def _verify(dockerfile: Path, context: Path, *flags: str) -> dict[str, str]:
@@ -297,7 +298,7 @@ CMD ["python", "cli.py"]
 
 
 @pytest.mark.build
-@pytest.mark.skipif(not BUILDENV.exists() or shutil.which("buildah") is None or not VERIFY.exists(), reason="no build environment")
+@pytest.mark.skipif(not BUILDENV.exists() or shutil.which("buildah") is None or not VERIFY.exists(), reason="no build environment: run ../shared/buildenv/setup.sh as root")
 @pytest.mark.parametrize("app", ["flask", "cli"])
 def test_converted_python_images_build_run_non_root_and_are_smaller(tmp_path, app):
     if app == "flask":
@@ -323,8 +324,8 @@ def test_converted_python_images_build_run_non_root_and_are_smaller(tmp_path, ap
 
 def test_organisation_templates_override_the_built_in_ones(tmp_path, capsys):
     """--templates DIR (or `templates` in the configuration): a file of the same name wins."""
+    from fixer import builtin_templates
     from fixer.cli import main
-    from fixer.transforms.multistage import render
 
     case = Path(__file__).resolve().parent.parent / "golden" / "multistage-python-flask"
     project = tmp_path / "project"
@@ -332,7 +333,7 @@ def test_organisation_templates_override_the_built_in_ones(tmp_path, capsys):
     shutil.copy(case / "Dockerfile", project / "Dockerfile")
     ours = tmp_path / "org-templates"
     ours.mkdir()
-    built_in = render.__globals__["resources"].files("fixer.templates").joinpath("python.Dockerfile.j2").read_text()
+    built_in = (builtin_templates.folder() / "python.Dockerfile.j2").read_text()
     (ours / "python.Dockerfile.j2").write_text(built_in.replace("{{ builder_from }}\n", "{{ builder_from }}\n# built from ACME's template\n"))
     with pytest.raises(SystemExit):
         main(["--select", "MSB", "--templates", str(ours), str(project)])
@@ -340,6 +341,23 @@ def test_organisation_templates_override_the_built_in_ones(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["--select", "MSB", str(project)])
     assert "ACME" not in capsys.readouterr().out
+
+
+def test_a_checkout_finds_the_built_in_templates(tmp_path):
+    """``fixer`` imported from the source tree (``python -m fixer`` in a clone, tests run from
+    the root next to a non-editable install) converts with the top-level templates/ folder."""
+    case = ROOT / "golden" / "multistage-python-flask"
+    project = tmp_path / "project"
+    shutil.copytree(case / "context", project)
+    shutil.copy(case / "Dockerfile", project / "Dockerfile")
+    code = "import sys, fixer; print(fixer.__file__, file=sys.stderr); from fixer.cli import main; main(sys.argv[1:])"
+    out = subprocess.run(
+        [sys.executable, "-c", code, "--select", "MSB", "--no-color", str(project)],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120,
+    )
+    assert out.stderr.splitlines()[0] == str(ROOT / "fixer" / "__init__.py")
+    assert "failed to render" not in out.stderr, out.stderr
+    assert "+FROM python:3.11 AS builder" in out.stdout, out.stderr
 
 
 def test_split_commands_is_remembered_but_hands_out_fresh_lists():

@@ -1,4 +1,4 @@
-"""The parser agrees with BuildKit's own parser on every vector in shared/vectors/parser."""
+"""The parser agrees with BuildKit's own parser on every vector in tests/data/vectors/parser."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from conftest import SHARED, shared_path
+from conftest import PARSER_VECTORS_DIR as VECTORS
 from fixer.parser import ParseError, parse
 
-VECTORS = SHARED / "vectors" / "parser"
-NAMES = sorted(json.loads((VECTORS / "buildkit-parse.json").read_text())) if VECTORS.exists() else []
+BUILDKIT = json.loads((VECTORS / "buildkit-parse.json").read_text())
+NAMES = sorted(BUILDKIT)
 
 
 def _read(name: str) -> str:
@@ -49,7 +49,7 @@ def _expected(cmd: dict) -> dict:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_agrees_with_buildkit(name):
-    expected = json.loads((shared_path("vectors", "parser", "buildkit-parse.json")).read_text())[name]
+    expected = BUILDKIT[name]
     text = _read(name)
     if "error" in expected:
         with pytest.raises(ParseError) as err:
@@ -81,5 +81,5 @@ def test_positions_point_at_the_source(name):
 
 
 def test_all_vectors_present():
-    shared_path("vectors", "parser")
     assert len(NAMES) == 52
+    assert sorted(p.stem for p in VECTORS.glob("*.Dockerfile")) == NAMES

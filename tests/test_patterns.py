@@ -8,7 +8,7 @@ from e2b_dockerfile_utils import PatternMatcher
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import shared_path
+from conftest import DOCKERIGNORE_VECTORS
 from fixer.patterns import FastMatcher, matches_any
 
 _segment = st.sampled_from(
@@ -38,7 +38,7 @@ def test_moby_vectors():
     from fixer.ignorefile import clean
 
     checked = 0
-    for case in json.loads(shared_path("vectors", "dockerignore-moby.json").read_text()):
+    for case in json.loads(DOCKERIGNORE_VECTORS.read_text()):
         moby = case["moby_patternmatcher"]
         if "results" not in moby:
             continue  # a file moby rejects: Matcher reports it

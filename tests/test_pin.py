@@ -306,7 +306,7 @@ def real_registry():
 
     script = shared_path("buildenv", "registry.sh")
     if not (BUILDENV / "env.sh").exists() or shutil.which("skopeo") is None:
-        pytest.skip("the build environment (buildenv/setup.sh) or skopeo is not installed")
+        pytest.skip("the build environment or skopeo is not installed: run ../shared/buildenv/setup.sh as root")
     status = subprocess.run(["bash", str(script), "status"], capture_output=True, text=True, timeout=30)
     was_running = status.stdout.startswith("running")
     started = subprocess.run(["bash", str(script), "start"], capture_output=True, text=True, timeout=60)

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SHARED
+from conftest import corpus_dockerfiles
 from fixer import files as files_mod
 from fixer.cli import main
 from fixer.document import Document
@@ -142,7 +142,7 @@ def test_generated_dockerfiles(text):
 
 # ----------------------------------------------------------------------------- corpus mutations
 
-CORPUS = sorted(p for p in (SHARED / "corpus" / "real").glob("*Dockerfile*")) if (SHARED / "corpus" / "real").is_dir() else []
+CORPUS = corpus_dockerfiles()
 
 
 @st.composite
@@ -175,14 +175,12 @@ def mutated(draw) -> str:
     return "".join(lines)
 
 
-@pytest.mark.skipif(not CORPUS, reason="the shared corpus is not beside the project")
 @SETTINGS
 @given(mutated())
 def test_corpus_mutations(text):
     check_pipeline(text)
 
 
-@pytest.mark.skipif(not CORPUS, reason="the shared corpus is not beside the project")
 def test_whole_corpus_is_stable():
     for path in CORPUS:
         check_pipeline(path.read_bytes().decode("utf-8"))

@@ -64,7 +64,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from .. import catalogue
+from .. import builtin_templates, catalogue
 from ..analysis import Analysis, Stage, split_commands
 from ..document import Document, Edit
 from ..ecosystem import Project, detect, valid_name, valid_path
@@ -173,7 +173,7 @@ def _environment(templates_dir: Path | None):
     loaders = []
     if templates_dir is not None:
         loaders.append(jinja2.FileSystemLoader(str(templates_dir)))
-    loaders.append(jinja2.FileSystemLoader(str(resources.files("fixer.templates"))))
+    loaders.append(jinja2.FileSystemLoader(str(builtin_templates.folder())))
     return jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,

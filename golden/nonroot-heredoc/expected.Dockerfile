@@ -9,6 +9,7 @@ EOF
 COPY <<EOF /etc/app.conf
 listen = 8080
 EOF
+
 RUN groupadd --system --gid 10001 app \
     && useradd --system --no-log-init --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin app
 USER 10001:10001

@@ -1,0 +1,15 @@
+# hadolint can parse this file; the USER lines go right after the heredoc's terminator, and
+# hadolint 2.x cannot parse an instruction there (BuildKit can): imgfix puts a blank line first.
+FROM debian:bookworm-slim
+RUN <<EOF
+set -eux
+apt-get update
+apt-get install -y --no-install-recommends ca-certificates
+rm -rf /var/lib/apt/lists/*
+EOF
+
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --no-log-init --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin app
+USER 10001:10001
+
+CMD ["sleep", "infinity"]
