@@ -7,7 +7,7 @@ every character of its continuation-joined text, the offset in the source. The s
 lexer that decides heredoc names and the quote-aware word splitter come from
 ``e2b_dockerfile_utils`` (a port of the same BuildKit code), so they are not written twice.
 
-The tests hold this module to BuildKit's own answers on ``shared/vectors/parser``.
+The tests hold this module to BuildKit's own answers on ``tests/data/vectors/parser`` (copied from shared/).
 """
 
 from __future__ import annotations
