@@ -385,3 +385,16 @@ def test_event_file_gives_the_pull_request(gh, tmp_path, monkeypatch, capsys):
                                  "repository": {"full_name": "acme/app"}}))
     code, out, err = run_cli(["review", "--event", str(event)], gh, monkeypatch, capsys, ws)
     assert code == 1 and gh.reviews[11][0]["commit_id"] == sha
+
+
+def test_the_action_has_the_three_modes_and_passes_inputs_through_the_environment():
+    import yaml
+
+    action = yaml.safe_load((Path(__file__).resolve().parent.parent / "action.yml").read_text())
+    assert action["inputs"]["mode"]["default"] == "check"
+    for word in ("pull-requests write", "contents write"):
+        assert word in action["inputs"]["mode"]["description"].replace("\n", " ")
+    scripts = [s["run"] for s in action["runs"]["steps"] if "run" in s]
+    assert all("${{" not in script for script in scripts)  # no expression pasted into a script
+    joined = "\n".join(scripts)
+    assert "imgfix github review" in joined and "imgfix github pull-request" in joined
