@@ -537,12 +537,12 @@ def commit_message(report: dict) -> tuple[str, str]:
     title = f"imgfix: harden {len(changed)} Dockerfile{'s' * (len(changed) != 1)}"
     lines = [title, ""]
     for f in changed:
-        lines.append(f"{f['path']}:")
+        lines.append(f"{printable(f['path'])}:")  # plain text: control characters shown as escapes
         for x in f["findings"]:
             if x["fixed"] and not x["suppressed"]:
-                lines.append(f"- {x['code']} (line {x['line']}): {x['message']}" + (" [unsafe fix]" if x["fix"] == "unsafe" else ""))
+                lines.append(f"- {x['code']} (line {x['line']}): {printable(x['message'])}" + (" [unsafe fix]" if x["fix"] == "unsafe" else ""))
         for o in f["other_files"]:
-            lines.append(f"- {'creates' if o['created'] else 'updates'} {o['path']}")
+            lines.append(f"- {'creates' if o['created'] else 'updates'} {printable(o['path'])}")
     return title, "\n".join(lines).rstrip("\n") + "\n"
 
 

@@ -16,7 +16,6 @@ most ``max_requests`` requests, and is shut down by the test fixture.
 
 from __future__ import annotations
 
-import copy
 import difflib
 import hashlib
 import json
@@ -644,7 +643,3 @@ class FakeGitHub:
 
     def tree_of(self, ref: str) -> dict[str, str]:
         return {p: c for p, (_m, c) in self.trees[self.commits[self.refs[ref]]["tree"]].items()}
-
-
-def deep_copy(x):
-    return copy.deepcopy(x)

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from pathlib import Path
 
 import pytest
 
 from github_server import BOT_LOGIN, FakeGitHub, patch_of
 
-from fixer.bot import PR_MARKER, REVIEW_MARKER, ReviewPlan, commit_message, parse_patch, plan_review, pull_request_body
+from fixer.bot import PR_MARKER, REVIEW_MARKER, commit_message, parse_patch, plan_review, pull_request_body
 from fixer.cli import main
 from fixer.github import GitHub, GitHubError
 from fixer.report import FileResult
