@@ -4,6 +4,7 @@ every request and response to GitHub's published OpenAPI description (tests/gith
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from fixer.cli import main
 from fixer.github import GitHub, GitHubError
 from fixer.report import FileResult
 from fixer.transforms import Finding
+from test_verify import buildenv  # noqa: F401  (a fixture: the build test below uses it)
 
 TOKEN = "ghs_TestToken0123456789abcdefSECRET"
 CONFIG = 'select = ["USR", "DIG"]\n'
@@ -427,3 +429,42 @@ def test_the_action_has_the_three_modes_and_passes_inputs_through_the_environmen
     assert all("${{" not in script for script in scripts)  # no expression pasted into a script
     joined = "\n".join(scripts)
     assert "imgfix github review" in joined and "imgfix github pull-request" in joined
+
+
+
+@pytest.mark.build
+def test_fix_pull_request_with_verify_results_in_its_body(buildenv, gh, tmp_path, monkeypatch, capsys):
+    import textwrap
+
+    from test_verify import HTTP_APP, our_leftovers
+
+    files = {"Dockerfile": 'FROM python:3.11-slim\nWORKDIR /app\nCOPY app.py .\nEXPOSE 8000\nCMD ["python3", "app.py"]\n',
+             "app.py": textwrap.dedent(HTTP_APP).lstrip(), ".imgfix.toml": 'select = ["USR"]\n'}
+    ws, sha = default_branch_workspace(gh, tmp_path, files)
+    code, out, err = run_cli(["pull-request", "--sha", sha, "--verify", "--engine", "podman"], gh, monkeypatch, capsys, ws)
+    assert code == 0, err
+    body = gh.pulls[1]["body"]
+    table = re.search(r"### imgfix verify.*?```text\n(.*?)```", body, re.S).group(1)
+    assert "1 file verified, 0 regressed, 0 failed." in table
+    original = next(line.split() for line in table.splitlines() if line.startswith("Dockerfile"))
+    rewritten = next(line.split() for line in table.splitlines() if line.strip().startswith("rewritten"))
+    # build, size, uid, state, http: the original runs as root, the rewrite as 10001, both answer
+    assert original[-3:] == ["0", "up", "200"] and rewritten[-3:] == ["10001", "up", "200"]
+    # this process's images and containers only: other people's verify runs share the storage
+    mine = f"imgfix-verify-{os.getpid()}-"
+    assert [n for names in our_leftovers() for n in names if mine in n] == []
+
+
+def test_client_messages_for_404_and_other_statuses(gh):
+    client = GitHub(TOKEN, gh.base)
+    with pytest.raises(GitHubError, match=r"GET /repos/acme/other: not found \(404") as info:
+        client.get("/repos/acme/other")
+    assert info.value.status == 404 and TOKEN not in str(info.value)
+    gh.inject("repos/get", 301, {"message": "Moved Permanently", "url": "x", "documentation_url": "x"},
+              {"Location": f"{gh.base}/repositories/1"})
+    with pytest.raises(GitHubError, match="renamed or transferred"):  # never followed with the token
+        client.get("/repos/acme/app")
+    gh.inject("pulls/get", 503, {"code": "x", "message": "unavailable", "documentation_url": "x"})
+    gh.open_pull(1, {}, {"Dockerfile": "FROM x\n"})
+    with pytest.raises(GitHubError, match="answered 503"):
+        client.get("/repos/acme/app/pulls/1")
