@@ -6,11 +6,12 @@ imported, so start-up stays fast.
 """
 
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
-SUBCOMMANDS = ("fix", "rules", "verify", "init")
+SUBCOMMANDS = ("fix", "rules", "verify", "init", "github")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -198,4 +199,116 @@ def _build_app():
             typer.echo(f"imgfix: no transform has the code {code!r} (imgfix rules lists them)", err=True)
             raise typer.Exit(2)
 
+    _add_github(app)
     return app
+
+
+def _add_github(app) -> None:
+    """``imgfix github review|pull-request``: the pull-request bot (fixer.bot, docs/github.md)."""
+    import typer
+
+    github = typer.Typer(help="Post imgfix's changes to GitHub: a pull-request review, or a fix pull request.",
+                         no_args_is_help=True)
+    app.add_typer(github, name="github")
+
+    def context_and_client(repo, pr, sha, event, api_url):
+        from .bot import BotError, Context
+        from .github import GitHub, GitHubError
+
+        try:
+            ctx = Context.resolve(repo, pr, sha, event)
+            client = GitHub.from_env(dict(os.environ, **({"GITHUB_API_URL": api_url} if api_url else {})))
+        except (BotError, GitHubError) as err:
+            typer.echo(f"imgfix github: {getattr(err, 'message', err)}", err=True)
+            raise typer.Exit(2) from None
+        return ctx, client
+
+    def resolver(config, select, ignore, unsafe_fixes, templates):
+        from .config import ConfigError, Resolver
+        from .options import OptionError
+
+        given = {"select": _split_codes(select) if select else None, "ignore": _split_codes(ignore) if ignore else None,
+                 "unsafe_fixes": unsafe_fixes, "templates": templates}
+        try:
+            return Resolver({k: v for k, v in given.items() if v is not None}, config)
+        except (OptionError, ConfigError) as err:
+            typer.echo(f"imgfix: {err}", err=True)
+            raise typer.Exit(2) from None
+
+    def finish(work):
+        from .bot import BotError
+        from .config import ConfigError
+        from .github import GitHubError
+
+        try:
+            outcome = work()
+        except (BotError, GitHubError, ConfigError) as err:
+            typer.echo(f"imgfix github: {getattr(err, 'message', err)}", err=True)
+            raise typer.Exit(2) from None
+        typer.echo(f"imgfix github: {outcome.message}", err=True)
+        raise typer.Exit(outcome.code)
+
+    Repo = Annotated[Optional[str], typer.Option("--repo", help="OWNER/NAME (default: GITHUB_REPOSITORY).")]
+    Sha = Annotated[Optional[str], typer.Option("--sha", help="The commit the workspace holds (default: from the event, or GITHUB_SHA).")]
+    Event = Annotated[Optional[str], typer.Option("--event", help="The event JSON file (default: GITHUB_EVENT_PATH).")]
+    ApiUrl = Annotated[Optional[str], typer.Option("--api-url", help="REST API URL (default: GITHUB_API_URL, else https://api.github.com).")]
+    Workspace = Annotated[Optional[Path], typer.Option("--workspace", help="The checked-out repository (default: GITHUB_WORKSPACE, else .).")]
+    Config = Annotated[Optional[Path], typer.Option("--config", help="Configuration file (default: the nearest one, as imgfix).")]
+    Select = Annotated[Optional[list[str]], typer.Option("--select", help="Codes or prefixes to run (comma-separated).")]
+    Ignore = Annotated[Optional[list[str]], typer.Option("--ignore", help="Codes or prefixes to skip.")]
+    Unsafe = Annotated[Optional[bool], typer.Option("--unsafe-fixes/--no-unsafe-fixes", help="Offer fixes that change the container's interface.")]
+    Templates = Annotated[Optional[Path], typer.Option("--templates", help="The organisation's templates (multistage).")]
+    Summary = Annotated[Optional[Path], typer.Option("--summary", help="Markdown job summary to append to (default: GITHUB_STEP_SUMMARY).")]
+
+    def workspace_of(workspace):
+        return workspace or Path(os.environ.get("GITHUB_WORKSPACE") or ".")
+
+    @github.command("review", help="Post a pull-request review: one-click suggestions on the diff, the rest in the review body.")
+    def review_command(
+        repo: Repo = None,
+        pr: Annotated[Optional[int], typer.Option("--pr", help="Pull request number (default: from the event).")] = None,
+        sha: Sha = None, event: Event = None, api_url: ApiUrl = None, workspace: Workspace = None,
+        config: Config = None, select: Select = None, ignore: Ignore = None, unsafe_fixes: Unsafe = None,
+        templates: Templates = None, summary: Summary = None,
+        login: Annotated[Optional[str], typer.Option("--login", help="The bot's account (github-actions[bot] with the workflow's token): marked reviews and comments by anyone else are ignored.")] = None,
+    ) -> None:
+        from .bot import UntrustedOptions, review
+
+        ctx, client = context_and_client(repo, pr, sha, event, api_url)
+        options = UntrustedOptions(resolver(config, select, ignore, unsafe_fixes, templates))
+        summary = summary or (Path(os.environ["GITHUB_STEP_SUMMARY"]) if os.environ.get("GITHUB_STEP_SUMMARY") else None)
+        finish(lambda: review(client, ctx, workspace_of(workspace), options, summary, login or None))
+
+    @github.command("pull-request", help="Write the fixes, commit them on one branch and open, update or close its pull request.")
+    def pull_request_command(
+        paths: Annotated[Optional[list[Path]], typer.Argument(help="Dockerfiles or folders (default: the workspace)")] = None,
+        repo: Repo = None, sha: Sha = None, event: Event = None, api_url: ApiUrl = None, workspace: Workspace = None,
+        base: Annotated[Optional[str], typer.Option("--base", help="Branch the pull request targets (default: the repository's default branch).")] = None,
+        branch: Annotated[str, typer.Option("--branch", help="Branch that carries the fixes.")] = "imgfix/harden",
+        verify: Annotated[bool, typer.Option("--verify", help="Build and run each changed Dockerfile before and after (imgfix verify), results in the body.")] = False,
+        engine: Annotated[Optional[str], typer.Option("--engine", help="With --verify: podman, docker or buildah.")] = None,
+        config: Config = None, select: Select = None, ignore: Ignore = None, unsafe_fixes: Unsafe = None,
+        templates: Templates = None, summary: Summary = None,
+    ) -> None:
+        from .bot import fix_pull_request, write_summary
+
+        ctx, client = context_and_client(repo, None, sha, event, api_url)
+        options = resolver(config, select, ignore, unsafe_fixes, templates)
+        vopts = None
+        if verify:
+            from .verify import VerifyError, VerifyOptions
+
+            try:
+                vopts = VerifyOptions(engine=engine)
+            except VerifyError as err:
+                typer.echo(f"imgfix: {err}", err=True)
+                raise typer.Exit(2) from None
+        where = workspace_of(workspace)
+        summary = summary or (Path(os.environ["GITHUB_STEP_SUMMARY"]) if os.environ.get("GITHUB_STEP_SUMMARY") else None)
+
+        def work():
+            outcome = fix_pull_request(client, ctx, where, paths or [where], options, base=base, branch=branch, verify_options=vopts)
+            write_summary(f"imgfix pull request: {outcome.message}", summary)
+            return outcome
+
+        finish(work)
