@@ -43,7 +43,7 @@ def main(corpus: Path) -> None:
             if not runs_as_root(outcome.fixed):
                 fixed += 1
             else:
-                reasons = [f.message for f in outcome.findings if f.code in ("USR003", "USR005")]
+                reasons = [f.message for f in outcome.findings if f.code in ("USR003", "USR005", "USR007")]
                 skipped.append((path.name, "; ".join(reasons) or "no reason given"))
     print(f"{len(files)} files, {root_before} run their final stage as root; "
           f"{fixed} of them ({fixed / max(root_before, 1):.0%}) now run as non-root.\n")
