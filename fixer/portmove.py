@@ -56,10 +56,10 @@ def plan(doc: Document, analysis: Analysis, stage: Stage, found: ports.Detection
     low = found.privileged
     taken = {entry.port for entry in found.listens} | {p for p, _, _ in found.exposed}
     moves = dict(fixed or {})
-    for entry in low:
+    for entry in sorted(low, key=lambda e: (e.port not in (80, 443), e.port)):  # 80 -> 8080 first
         if entry.port not in moves:
             moves[entry.port] = ports.new_port(entry.port, taken | set(moves.values()))
-    out.moved = {entry.port: moves[entry.port] for entry in low}
+    out.moved = {entry.port: moves[entry.port] for entry in low if entry.port}
     texts: dict[str, tuple[str, str]] = {}  # context path -> (old text, new text)
     seen: set[tuple] = set()
     for entry in low:
@@ -105,6 +105,8 @@ def plan(doc: Document, analysis: Analysis, stage: Stage, found: ports.Detection
     if health is not None:
         for old, new in out.moved.items():
             for start, end, text in ports.health_edits(health, old, new):
+                if start == end:  # an insertion: replace the character before it, with it
+                    start, text = start - 1, health.text[start - 1] + text
                 edit = doc.replace_span(health, start, end, text)
                 if edit is None:
                     out.problems.append(f"the HEALTHCHECK (line {health.start_line}) is split over several lines")

@@ -220,7 +220,7 @@ class _Reader:
             if default:
                 return self._at(server, int(default), word, instr, how, word.rfind(default))
             return None  # set when the container starts: not known here
-        if bind:
+        if bind and not value.isdigit():
             m = _BIND.match(value)
             if m is None:
                 return None  # a unix socket, a host without port
@@ -527,9 +527,14 @@ def _go_listens(reader: _Reader, analysis: Analysis) -> list[Listen]:
 
 
 def new_port(port: int, taken: set[int]) -> int:
-    """8080 (443: 8443), or port + 8000 when that is taken."""
-    first = 8443 if port == 443 else 8080
-    return first if first not in taken else port + 8000
+    """8080 (443: 8443), or port + 8000 when that is taken, else the next free one above."""
+    for candidate in (8443 if port == 443 else 8080, port + 8000):
+        if candidate not in taken:
+            return candidate
+    candidate = port + 8000
+    while candidate in taken:
+        candidate += 1
+    return candidate
 
 
 def health_edits(instr: Instruction, old: int, new: int) -> list[tuple[int, int, str]]:

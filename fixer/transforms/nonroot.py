@@ -360,7 +360,7 @@ class _StageFix:
         self.result.edits.extend(plan.edits)
         self.result.files.extend(plan.files)
         self.server_run, self.moved = plan.run, plan.moved
-        what = f"{server} now listens on {', '.join(str(n) for n in plan.moved.values())}"
+        what = f"{server} now listens on {', '.join(sorted({str(n) for n in plan.moved.values()}))}"
         if switch:
             self._unprivileged_server(facts)
             what = f"{self.stage.root_image.image.familiar} -> {facts.unprivileged}: {what}"
