@@ -454,7 +454,7 @@ def _own_instructions(stage: Stage) -> list[Instruction]:
 
 def _image_listens(reader: _Reader, stage: Stage, name: str) -> list[Listen]:
     spec = servers()["images"][name]
-    image = stage.root_image.image.familiar if stage.root_image.image else name
+    image = stage.root_image.base_text or name
     listens: list[Listen] = []
     replaced: set[str] = set()
     for instr, rel, dest in reader.config_files(spec["config_dirs"]):

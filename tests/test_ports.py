@@ -95,7 +95,7 @@ def test_gunicorn_conf_py_is_parsed_not_run(tmp_path):
 
 
 def test_nginx_image_default_and_copied_configuration(tmp_path):
-    assert ports_of("FROM nginx:1.27\n") == [("nginx", 80, "/etc/nginx/conf.d/default.conf in nginx")]
+    assert ports_of("FROM nginx:1.27\n") == [("nginx", 80, "/etc/nginx/conf.d/default.conf in nginx:1.27")]
     listens = ports_of("FROM nginx:1.27\nCOPY default.conf /etc/nginx/conf.d/\n", tmp_path,
                        **{"default.conf": "server {\n  listen 8081;\n  listen [::]:443 ssl;\n}\n"})
     assert listens == [("nginx", 8081, "default.conf:2"), ("nginx", 443, "default.conf:3")]
@@ -109,7 +109,7 @@ def test_nginx_image_default_and_copied_configuration(tmp_path):
 
 
 def test_apache_layouts(tmp_path):
-    assert ports_of("FROM httpd:2.4\n") == [("httpd", 80, "/usr/local/apache2/conf/httpd.conf in httpd")]
+    assert ports_of("FROM httpd:2.4\n") == [("httpd", 80, "/usr/local/apache2/conf/httpd.conf in httpd:2.4")]
     assert ports_of("FROM php:8.2-apache\n")[0][:2] == ("php-apache", 80)
     listens = ports_of("FROM php:8.2-apache\nCOPY vhost.conf /etc/apache2/sites-available/000-default.conf\n", tmp_path,
                        **{"vhost.conf": "<VirtualHost *:80>\n  DocumentRoot /var/www/html\n</VirtualHost>\n"})

@@ -6,7 +6,10 @@ non-root user: creates a system group and user with the distro's own tool in one
 stage's last RUN, makes VOLUME paths and runtime folders the stage creates writable for it,
 and adds a numeric ``USER uid:gid``. Images without user tools (scratch, distroless,
 ubi-minimal) get a numeric USER only; images that ship a user (``node``) or a non-root default
-(distroless ``:nonroot``, bitnami, Chainguard) keep theirs; nginx becomes nginx-unprivileged.
+(distroless ``:nonroot``, bitnami, Chainguard) keep theirs. A server that listens on a port
+below 1024 (read by ``fixer.ports``) keeps the stage as root (USR007) unless ``--unsafe-fixes``:
+then the port moves (8080) everywhere it is written, nginx becomes nginx-unprivileged, and
+httpd, php:apache and old nginx get their stock configuration moved and made writable.
 
 ## Why is this bad?
 A process that runs as root in a container is root on the host's kernel: one escape from the
@@ -29,8 +32,9 @@ USER. Linters flag the missing USER; the user still has to be created, which the
 ## Fix safety
 Safe for applications that only read their own files. Files the image copies stay owned by
 root and read-only for the app (``--chown`` changes that). Entrypoints that drop privileges
-themselves (gosu, su-exec, ...) and servers that bind a privileged port with no unprivileged
-variant are reported and left alone.
+themselves (gosu, su-exec, ...) are reported and left alone. Moving a server off a privileged
+port (USR007) is unsafe: the published port changes; a move that cannot be made consistently
+is refused (USR005).
 
 ## References
 hadolint DL3002, Checkov CKV_DOCKER_3 / CKV_DOCKER_8, Trivy DS002.
