@@ -206,3 +206,11 @@ def test_non_root_stage_reports_the_detected_port_usr004():
     outcome = fix('FROM python:3.11-slim\nUSER 1000\nCMD ["uvicorn", "m:app", "--port", "80"]\n', Options(select=("USR",)))
     (f,) = outcome.findings
     assert f.code == "USR004" and "uvicorn listens on port 80 (line 3" in f.message
+
+
+def test_a_suppression_on_one_place_of_a_move_drops_the_whole_move():
+    text = ('FROM python:3.11-slim\n# imgfix: ignore[USR007] -- the platform maps port 80\nENV PORT=80\n'
+            'EXPOSE 80\nCMD gunicorn -b 0.0.0.0:$PORT app:app\n')
+    outcome = fix(text, UNSAFE)
+    assert outcome.fixed == text
+    assert [s.finding.code for s in outcome.suppressed] == ["USR007"]
