@@ -130,8 +130,11 @@ def _config_change(analysis: Analysis, entry: ports.Listen, old: int, new: int, 
     other = ports.used_elsewhere(analysis.context, rel, analysis.path)
     if other:
         return f"port {old} ({entry.where}): {other} uses {rel} too, so it is not changed for this Dockerfile alone"
+    context = BuildContext(analysis.context)
+    if (context.root / rel.lstrip("/")).is_symlink():
+        return f"port {old} ({entry.where}): {rel} is a symbolic link; the file it points to may serve others"
     if rel not in texts:
-        text = BuildContext(analysis.context).read_text(rel)
+        text = context.read_text(rel)
         if text is None:
             return f"port {old} ({entry.where}) could not be read"
         texts[rel] = (text, text)

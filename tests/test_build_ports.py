@@ -47,15 +47,19 @@ def verify_unsafe(path, wait: str = "20") -> dict:
     mine = f"imgfix-verify-{proc.pid}-"
     assert [i for i in images + containers if mine in i] == []
     (v,) = json.loads(stdout)["files"]
+    o, r = v["original"], v["rewritten"] or {}
+    print(f"\n{path.parent.name}: original uid {o['uid']} port {o['port']} HTTP {o['http_status']} "
+          f"{o['build_seconds']} s {o['image_size']} B; rewrite uid {r.get('uid')} port {r.get('port')} "
+          f"HTTP {r.get('http_status')} {r.get('build_seconds')} s {r.get('image_size')} B")
     return v
 
 
-def assert_moved_and_serving(v: dict) -> None:
+def assert_moved_and_serving(v: dict, uid: int = 10001) -> None:
     assert v["changed"] and v["regressions"] == [], v
     orig, new = v["original"], v["rewritten"]
     assert orig["built"] and new["built"]
     assert orig["uid"] == 0 and orig["port"] == 80 and orig["http_status"] == 200
-    assert new["uid"] == 10001 and new["uid_source"] == "process"
+    assert new["uid"] == uid and new["uid_source"] == "process"
     assert new["running"] and new["port"] == 8080 and new["http_status"] == 200
     assert any("moved the server from port 80 to 8080" in n for n in v["notes"])
 
@@ -127,3 +131,12 @@ def test_old_nginx_with_its_own_server_block(buildenv, tmp_path):
         assert (tmp_path / "site.conf").read_text().count("listen 80;") == 1  # verify writes nothing
     finally:
         subprocess.run(["podman", "untag", old], capture_output=True)
+
+
+def test_nginx_switches_to_nginx_unprivileged(buildenv, tmp_path):
+    """The switch that used to be applied by default: 80 -> 8080, uid 101 of the image."""
+    have("docker.io/library/nginx:1.22", "docker.io/nginxinc/nginx-unprivileged:1.22")
+    (tmp_path / "site").mkdir(parents=True)
+    (tmp_path / "site" / "index.html").write_text("<h1>ok</h1>\n")
+    path = make_project(tmp_path, "FROM nginx:1.22\nCOPY site/ /usr/share/nginx/html/\nEXPOSE 80\n")
+    assert_moved_and_serving(verify_unsafe(path), uid=101)

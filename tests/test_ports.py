@@ -214,3 +214,22 @@ def test_a_suppression_on_one_place_of_a_move_drops_the_whole_move():
     outcome = fix(text, UNSAFE)
     assert outcome.fixed == text
     assert [s.finding.code for s in outcome.suppressed] == ["USR007"]
+
+
+def test_a_configuration_that_is_a_symlink_is_not_edited(tmp_path):
+    (tmp_path / "shared.conf").write_text("server {\n    listen 80;\n}\n")
+    (tmp_path / "default.conf").symlink_to("shared.conf")
+    text = "FROM nginx:1.27\nCOPY default.conf /etc/nginx/conf.d/default.conf\n"
+    outcome = fix(text, UNSAFE, tmp_path, tmp_path / "Dockerfile")
+    assert outcome.fixed == text and outcome.files == []
+    assert "symbolic link" in outcome.findings[0].message
+
+
+def test_the_copied_configuration_moves_with_the_server(tmp_path):
+    (tmp_path / "default.conf").write_text("server {\n    listen 80;\n    listen [::]:80;\n}\n")
+    text = "FROM nginx:1.27\nCOPY default.conf /etc/nginx/conf.d/default.conf\nEXPOSE 80\n"
+    outcome = fix(text, UNSAFE, tmp_path, tmp_path / "Dockerfile")
+    assert "FROM nginxinc/nginx-unprivileged:1.27\n" in outcome.fixed and "EXPOSE 8080\n" in outcome.fixed
+    (change,) = outcome.files
+    assert change.new == "server {\n    listen 8080;\n    listen [::]:8080;\n}\n"
+    assert (tmp_path / "default.conf").read_text().count("80;") == 2  # fix() writes nothing itself

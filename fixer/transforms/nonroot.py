@@ -58,7 +58,7 @@ CODES = {
     "USR001": ("warning", "The stage runs as root", "safe"),
     "USR002": ("info", "The distro of the base image is assumed", "none"),
     "USR003": ("info", "The entrypoint drops privileges itself", "none"),
-    "USR004": ("warning", "A privileged port is exposed by a non-root stage", "none"),
+    "USR004": ("warning", "A non-root stage listens on or exposes a privileged port", "none"),
     "USR005": ("warning", "The stage runs as root and cannot be fixed safely", "none"),
     "USR006": ("error", "A --target stage does not exist", "none"),
     "USR007": ("warning", "The server binds a privileged port: running it as non-root moves the published port", "unsafe"),
