@@ -17,7 +17,7 @@ import posixpath
 import re
 import tomllib
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -208,7 +208,10 @@ class _Reader:
     def __init__(self, stage: Stage, analysis: Analysis) -> None:
         self.stage, self.analysis = stage, analysis
         self.env = _env(stage)
-        self.context = BuildContext(analysis.context) if analysis.context else None
+
+    @cached_property
+    def context(self) -> BuildContext | None:  # resolving the folder costs: only when read
+        return BuildContext(self.analysis.context) if self.analysis.context else None
 
     def word_listen(self, server: str, value: str, word: str, instr: Instruction, how: str, bind: bool) -> Listen | None:
         """A port written in a word, possibly through ``$VAR``/``${VAR:-80}`` and ENV."""

@@ -476,10 +476,11 @@ def verify_file(session: Session, path: Path, fix_options) -> Verdict:
                 ignorefile.write_text(change.new, encoding="utf-8", newline="")
         new_context = _context_with_changes(context, outcome.files, work)
         port = _probe_ports(outcome.fixed, new_context, opts.port, listens[1])[0]
-        if port is not None and port != listens[0] and listens[0] is not None:
-            verdict.notes.append(f"the rewrite moved the server from port {listens[0]} to {port}: probed there")
         verdict.rewritten = session.check(new_dockerfile, new_context, ignorefile if session.engine.name != "docker" else None,
                                           "rewritten", port)
+        before, after = verdict.original.port, verdict.rewritten.port
+        if before is not None and after is not None and before != after:
+            verdict.notes.append(f"the rewrite moved the server from port {before} to {after}: each was probed on its own")
         rewritten = verdict.rewritten
     verdict.regressions = compare(verdict.original, rewritten, fix_options.wants("USR")) if outcome.changed else []
     if not outcome.changed and fix_options.wants("USR") and verdict.original.uid == 0:

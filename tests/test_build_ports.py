@@ -7,6 +7,7 @@ the running process)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -61,7 +62,7 @@ def assert_moved_and_serving(v: dict, uid: int = 10001) -> None:
     assert orig["uid"] == 0 and orig["port"] == 80 and orig["http_status"] == 200
     assert new["uid"] == uid and new["uid_source"] == "process"
     assert new["running"] and new["port"] == 8080 and new["http_status"] == 200
-    assert any("moved the server from port 80 to 8080" in n for n in v["notes"])
+    assert any("moved the server from port 80 to 8080" in n for n in v["notes"]), v["notes"]
 
 
 def test_uvicorn_on_port_80_in_cmd(buildenv, tmp_path):
@@ -111,15 +112,18 @@ def test_old_nginx_with_its_own_server_block(buildenv, tmp_path):
     test: the listen port, pid and temp paths are moved in the image, and the copied server
     block (a file of the build context) listens on the new port too."""
     have("docker.io/library/nginx:1.22")
-    old = "docker.io/library/nginx:1.14"
+    # a name of its own (other sessions share the image store); untag removes only that name
+    # (``podman untag IMAGE`` without a name would strip every name from the shared image)
+    version = f"1.14.{os.getpid()}"
+    old = f"docker.io/library/nginx:{version}"
     subprocess.run(["podman", "tag", "docker.io/library/nginx:1.22", old], check=True)
     try:
         (tmp_path / "site").mkdir(parents=True)
         (tmp_path / "site" / "index.html").write_text("<h1>ok</h1>\n")
         path = make_project(
             tmp_path,
-            """
-            FROM nginx:1.14
+            f"""
+            FROM nginx:{version}
             COPY site.conf /etc/nginx/conf.d/site.conf
             COPY site/ /usr/share/nginx/html/
             EXPOSE 80
@@ -130,7 +134,8 @@ def test_old_nginx_with_its_own_server_block(buildenv, tmp_path):
         assert_moved_and_serving(v)
         assert (tmp_path / "site.conf").read_text().count("listen 80;") == 1  # verify writes nothing
     finally:
-        subprocess.run(["podman", "untag", old], capture_output=True)
+        subprocess.run(["podman", "untag", old, old], capture_output=True)
+        assert subprocess.run(["podman", "image", "exists", "docker.io/library/nginx:1.22"]).returncode == 0
 
 
 def test_nginx_switches_to_nginx_unprivileged(buildenv, tmp_path):

@@ -233,3 +233,12 @@ def test_the_copied_configuration_moves_with_the_server(tmp_path):
     (change,) = outcome.files
     assert change.new == "server {\n    listen 8080;\n    listen [::]:8080;\n}\n"
     assert (tmp_path / "default.conf").read_text().count("80;") == 2  # fix() writes nothing itself
+
+
+def test_nginx_unprivileged_with_a_configuration_on_port_80_is_reported(tmp_path):
+    (tmp_path / "default.conf").write_text("server {\n    listen 80;\n}\n")
+    text = "FROM nginxinc/nginx-unprivileged:1.27\nCOPY default.conf /etc/nginx/conf.d/default.conf\n"
+    outcome = fix(text, Options(select=("USR",)), tmp_path, tmp_path / "Dockerfile")
+    (f,) = outcome.findings
+    assert outcome.fixed == text and f.code == "USR004" and "port 80 (default.conf:2)" in f.message
+    assert server_port("FROM nginxinc/nginx-unprivileged:1.27\n") == 8080
