@@ -334,8 +334,12 @@ class _StageFix:
         facts = self.stage.root_image.facts
         switch_problem = self._switch_problem(facts) if found.image_server and facts.unprivileged else "no variant"
         switch = switch_problem is None
-        fixed = {low_port: facts.unprivileged_port for low_port in (facts.low_port,)} if switch else None
+        fixed = {facts.low_port: facts.unprivileged_port} if switch else None
         plan = portmove.plan(self.doc, self.analysis, self.stage, found, fixed, switch)
+        family = self.stage.distro[0]
+        if plan.run and (family is None or family.user_tool not in ("shadow", "busybox") or facts.user):
+            # the commands that move the stock configuration go in the RUN that creates the user
+            plan.problems.append("the image's own configuration can only be changed where imgfix creates the user")
         server = found.server or "the server"
         names = ", ".join(f"port {entry.port} ({entry.where})" if entry.port else f"a port set in {entry.where}"
                           for entry in low[:3])
