@@ -168,8 +168,10 @@ def filter_result(
             edits.append(e)
         else:
             dropped_for.add(by)
+    # an unsafe fix (a port moved in CMD, ENV, EXPOSE, configuration...) holds together: one
+    # suppressed part drops all of it, never leaving the rest half-applied
     drop_all = any(s.covers_transform(prefix) and not s.codes for s in whole) or any(
-        f.fixed and (not by.start_line or by not in dropped_for) for f, by in hidden_at
+        f.fixed and (not by.start_line or by not in dropped_for or f.fix == "unsafe") for f, by in hidden_at
     )
     files = result.files
     if drop_all and (edits or files):

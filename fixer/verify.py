@@ -332,7 +332,8 @@ class Session:
 
     # -- one image
 
-    def build(self, dockerfile: Path, context: Path, ignorefile: Path | None, kind: str) -> tuple[Run, str | None]:
+    def build(self, dockerfile: Path, context: Path, ignorefile: Path | None, kind: str,
+              listen: int | None = None) -> tuple[Run, str | None]:
         run = Run()
         tag = f"localhost/{self._name(kind)}:latest"
         before = self.engine.image_ids() if self.engine.name != "docker" else set()
@@ -354,7 +355,9 @@ class Session:
         config = info.get("Config") or {}
         run.user = config.get("User") or ""
         ports = _exposed_ports(config)
-        if self.opts.port is not None:
+        if listen is not None:  # where the server listens, read from the Dockerfile (fixer.ports)
+            run.port = listen
+        elif self.opts.port is not None:
             run.port = self.opts.port
         elif ports:
             run.port = ports[0]
@@ -422,8 +425,8 @@ class Session:
                 return uid, "exec"
         return None, None
 
-    def check(self, dockerfile: Path, context: Path, ignorefile: Path | None, kind: str) -> Run:
-        run, tag = self.build(dockerfile, context, ignorefile, kind)
+    def check(self, dockerfile: Path, context: Path, ignorefile: Path | None, kind: str, listen: int | None = None) -> Run:
+        run, tag = self.build(dockerfile, context, ignorefile, kind, listen)
         if tag is not None:  # the image stays until the file is done: the rewrite reuses its layers
             self.start(run, tag, kind)
         return run
@@ -451,7 +454,8 @@ def verify_file(session: Session, path: Path, fix_options) -> Verdict:
         verdict.error = f"{path}:{err.line}: {err.message}"
         return verdict
     verdict.changed = outcome.changed
-    verdict.original = session.check(path.resolve(), context, None, "original")
+    listens = _probe_ports(text, context, opts.port)
+    verdict.original = session.check(path.resolve(), context, None, "original", listens[0])
     if not verdict.original.built:
         verdict.notes.append("the original does not build: nothing to compare with")
     if not outcome.changed:
@@ -470,7 +474,13 @@ def verify_file(session: Session, path: Path, fix_options) -> Verdict:
                 else:
                     ignorefile = work / "dockerignore"
                 ignorefile.write_text(change.new, encoding="utf-8", newline="")
-        verdict.rewritten = session.check(new_dockerfile, context, ignorefile if session.engine.name != "docker" else None, "rewritten")
+        new_context = _context_with_changes(context, outcome.files, work)
+        port = _probe_ports(outcome.fixed, new_context, opts.port, listens[1])[0]
+        verdict.rewritten = session.check(new_dockerfile, new_context, ignorefile if session.engine.name != "docker" else None,
+                                          "rewritten", port)
+        before, after = verdict.original.port, verdict.rewritten.port
+        if before is not None and after is not None and before != after:
+            verdict.notes.append(f"the rewrite moved the server from port {before} to {after}: each was probed on its own")
         rewritten = verdict.rewritten
     verdict.regressions = compare(verdict.original, rewritten, fix_options.wants("USR")) if outcome.changed else []
     if not outcome.changed and fix_options.wants("USR") and verdict.original.uid == 0:
@@ -478,6 +488,37 @@ def verify_file(session: Session, path: Path, fix_options) -> Verdict:
     if session.engine.runner is None:
         verdict.notes.append("built only: buildah cannot run the default command; install podman to run it")
     return verdict
+
+
+def _probe_ports(text: str, context: Path, given: int | None, original: int | None = None) -> tuple[int | None, int | None]:
+    """(the port to probe, the port the server listens on by the Dockerfile). ``--port`` wins
+    for the original; a rewrite that moved the server from it (``original``) is probed where
+    the server now listens. None: the first EXPOSEd port."""
+    from .ports import server_port
+
+    try:
+        listen = server_port(text, context)
+    except Exception:  # noqa: BLE001  (a file the pipeline accepted; never let probing fail it)
+        listen = None
+    if given is None:
+        return listen, listen
+    if original is not None and listen is not None and original == given and listen != given:
+        return listen, listen
+    return given, listen
+
+
+def _context_with_changes(context: Path, changes, work: Path) -> Path:
+    """The build context for the rewrite: ``context`` itself, or a copy of it with the files
+    the fix rewrites in it (a server configuration whose port moved)."""
+    inside = [c for c in changes if Path(c.path).name != ".dockerignore" and c.old != c.new
+              and Path(c.path).resolve().is_relative_to(context)]
+    if not inside:
+        return context
+    copy = work / "context"
+    shutil.copytree(context, copy, symlinks=True)
+    for change in inside:
+        (copy / Path(change.path).resolve().relative_to(context)).write_text(change.new, encoding="utf-8", newline="")
+    return copy
 
 
 def verify(paths: list[Path], fix_options, opts: VerifyOptions) -> list[Verdict]:

@@ -1,6 +1,6 @@
 """How the non-root transform fares on the real-world corpus: a table for the README.
 
-    python scripts/corpus_nonroot.py [tests/data/corpus/real]
+    python scripts/corpus_nonroot.py [--unsafe-fixes] [tests/data/corpus/real]
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ def runs_as_root(text: str) -> bool:
     return user is None or is_root_user(user)
 
 
-def main(corpus: Path) -> None:
+def main(corpus: Path, unsafe: bool = False) -> None:
     files = sorted(p for p in corpus.iterdir() if p.is_file() and p.name != "MANIFEST.tsv")
+    options = Options(select=("USR",), unsafe_fixes=unsafe)
     root_before = fixed = 0
     skipped: list[tuple[str, str]] = []
     with tempfile.TemporaryDirectory() as context:
@@ -36,14 +37,14 @@ def main(corpus: Path) -> None:
                 continue
             root_before += 1
             try:
-                outcome = fix(text, Options(select=("USR",)), Path(context))
+                outcome = fix(text, options, Path(context))
             except FixError as err:
                 skipped.append((path.name, err.message))
                 continue
             if not runs_as_root(outcome.fixed):
                 fixed += 1
             else:
-                reasons = [f.message for f in outcome.findings if f.code in ("USR003", "USR005")]
+                reasons = [f.message for f in outcome.findings if f.code in ("USR003", "USR005", "USR007")]
                 skipped.append((path.name, "; ".join(reasons) or "no reason given"))
     print(f"{len(files)} files, {root_before} run their final stage as root; "
           f"{fixed} of them ({fixed / max(root_before, 1):.0%}) now run as non-root.\n")
@@ -53,4 +54,5 @@ def main(corpus: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "tests" / "data" / "corpus" / "real")
+    args = [a for a in sys.argv[1:] if a != "--unsafe-fixes"]
+    main(Path(args[0]) if args else ROOT / "tests" / "data" / "corpus" / "real", "--unsafe-fixes" in sys.argv)

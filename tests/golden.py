@@ -54,6 +54,21 @@ def run_case(case: Path):
     return outcome.fixed, ignore, findings
 
 
+def changed_files(case: Path) -> dict[str, str]:
+    """Files of the build context other than the .dockerignore that the fix rewrites (a
+    server's configuration whose port moves), by path in the context; expected in
+    ``expected.files/<path>``."""
+    text = (case / "Dockerfile").read_bytes().decode("utf-8")
+    options = case_options(case)
+    try:
+        outcome = fix(text, options, options.context, case / "Dockerfile")
+    except FixError:
+        return {}
+    root = Path(options.context).resolve()
+    return {str(Path(c.path).relative_to(root)): c.new for c in outcome.files
+            if not c.path.endswith(".dockerignore") and Path(c.path).is_relative_to(root)}
+
+
 def cases() -> list[Path]:
     return sorted(p for p in GOLDEN.iterdir() if (p / "Dockerfile").is_file())
 
@@ -67,6 +82,10 @@ def regenerate(names: list[str]) -> None:
         if ignore is not None and (case / "context").is_dir():
             (case / "expected.dockerignore").write_text(ignore)
         (case / "expected.findings").write_text("".join(f"{f}\n" for f in findings))
+        for rel, new in changed_files(case).items():
+            target = case / "expected.files" / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(new)
         print(f"regenerated {case.name}")
 
 

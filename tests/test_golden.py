@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from golden import GOLDEN, case_options, cases, run_case
+from golden import GOLDEN, case_options, cases, changed_files, run_case
 from fixer.pipeline import FixError, fix
 
 
@@ -14,6 +14,14 @@ def test_golden(case):
         assert ignore == (case / "expected.dockerignore").read_text()
     if (case / "expected.findings").exists():
         assert findings == (case / "expected.findings").read_text().splitlines()
+
+
+@pytest.mark.parametrize("case", [c for c in cases() if (c / "expected.files").is_dir()], ids=lambda p: p.name)
+def test_golden_context_files(case):
+    """Configuration files the fix rewrites in the build context, as expected (and no others)."""
+    expected = {p.relative_to(case / "expected.files").as_posix(): p.read_text()
+                for p in (case / "expected.files").rglob("*") if p.is_file()}
+    assert changed_files(case) == expected
 
 
 @pytest.mark.parametrize("case", cases(), ids=lambda p: p.name)

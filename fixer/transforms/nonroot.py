@@ -6,7 +6,10 @@ non-root user: creates a system group and user with the distro's own tool in one
 stage's last RUN, makes VOLUME paths and runtime folders the stage creates writable for it,
 and adds a numeric ``USER uid:gid``. Images without user tools (scratch, distroless,
 ubi-minimal) get a numeric USER only; images that ship a user (``node``) or a non-root default
-(distroless ``:nonroot``, bitnami, Chainguard) keep theirs; nginx becomes nginx-unprivileged.
+(distroless ``:nonroot``, bitnami, Chainguard) keep theirs. A server that listens on a port
+below 1024 (read by ``fixer.ports``) keeps the stage as root (USR007) unless ``--unsafe-fixes``:
+then the port moves (8080) everywhere it is written, nginx becomes nginx-unprivileged, and
+httpd, php:apache and old nginx get their stock configuration moved and made writable.
 
 ## Why is this bad?
 A process that runs as root in a container is root on the host's kernel: one escape from the
@@ -29,8 +32,9 @@ USER. Linters flag the missing USER; the user still has to be created, which the
 ## Fix safety
 Safe for applications that only read their own files. Files the image copies stay owned by
 root and read-only for the app (``--chown`` changes that). Entrypoints that drop privileges
-themselves (gosu, su-exec, ...) and servers that bind a privileged port with no unprivileged
-variant are reported and left alone.
+themselves (gosu, su-exec, ...) are reported and left alone. Moving a server off a privileged
+port (USR007) is unsafe: the published port changes; a move that cannot be made consistently
+is refused (USR005).
 
 ## References
 hadolint DL3002, Checkov CKV_DOCKER_3 / CKV_DOCKER_8, Trivy DS002.
@@ -40,7 +44,7 @@ from __future__ import annotations
 
 import re
 
-from .. import catalogue
+from .. import catalogue, portmove, ports
 from ..analysis import Analysis, Stage, arg_defaults, is_root_user, substitute
 from ..context import BuildContext
 from ..document import Document, Edit
@@ -54,9 +58,10 @@ CODES = {
     "USR001": ("warning", "The stage runs as root", "safe"),
     "USR002": ("info", "The distro of the base image is assumed", "none"),
     "USR003": ("info", "The entrypoint drops privileges itself", "none"),
-    "USR004": ("warning", "A privileged port is exposed by a non-root stage", "none"),
+    "USR004": ("warning", "A non-root stage listens on or exposes a privileged port", "none"),
     "USR005": ("warning", "The stage runs as root and cannot be fixed safely", "none"),
     "USR006": ("error", "A --target stage does not exist", "none"),
+    "USR007": ("warning", "The server binds a privileged port: running it as non-root moves the published port", "unsafe"),
 }
 
 # Instructions that describe how the container runs rather than how the image is built: the
@@ -94,6 +99,8 @@ class _StageFix:
         self.doc, self.analysis, self.options, self.stage, self.result = doc, analysis, options, stage, result
         self.line = stage.from_instr.start_line
         self.label = f"stage {stage.name}" if stage.name else "the final stage"
+        self.server_run: list[str] = []  # commands that let the image's server run without root
+        self.moved: dict[int, int] = {}  # ports moved (old -> new) by this fix
 
     def finding(self, code: str, message: str, line: int | None = None, fixed: bool = False) -> None:
         self.result.add(CODES, code, line or self.line, message, fixed)
@@ -127,8 +134,7 @@ class _StageFix:
             return
         if self._drops_privileges():
             return
-        if root_facts.low_port is not None:
-            self._unprivileged_server(root_facts)
+        if not self._privileged_ports():
             return
 
         family, how = stage.distro
@@ -245,6 +251,7 @@ class _StageFix:
                 run_parts.append(family.user_tool_install)
             run_parts += [t.format(user=opts.user, uid=opts.uid, gid=opts.gid) for t in template]
             run_parts += self._writable_parts(writable, opts.uid, opts.gid)
+            run_parts += [p.format(uid=opts.uid, gid=opts.gid) for p in self.server_run]
             user = f"{opts.uid}:{opts.gid}"
 
         anchor = self._anchor()
@@ -312,88 +319,127 @@ class _StageFix:
                 edits.append(edit)
         return edits
 
-    def _unprivileged_server(self, facts) -> None:
+    # ------------------------------------------------------------------ privileged ports
+
+    def _privileged_ports(self) -> bool:
+        """Whether the stage can get its user. A server that binds a port below 1024 cannot run
+        as non-root: the interface (the published port) would have to change, which is an
+        unsafe fix. By default the stage stays as it is, with a finding; ``--unsafe-fixes``
+        moves the port everywhere it is written, or the fix is refused when it cannot be done
+        consistently. False: the stage is left to this function (alone, or switched)."""
+        found = ports.detect(self.stage, self.analysis)
+        low = found.privileged
+        if not low:
+            return True
+        facts = self.stage.root_image.facts
+        switch_problem = self._switch_problem(facts) if found.image_server and facts.unprivileged else "no variant"
+        switch = switch_problem is None
+        fixed = {facts.low_port: facts.unprivileged_port} if switch else None
+        plan = portmove.plan(self.doc, self.analysis, self.stage, found, fixed, switch)
+        family = self.stage.distro[0]
+        if plan.run and (family is None or family.user_tool not in ("shadow", "busybox") or facts.user):
+            # the commands that move the stock configuration go in the RUN that creates the user
+            plan.problems.append("the image's own configuration can only be changed where imgfix creates the user")
+        server = found.server or "the server"
+        names = ", ".join(f"port {entry.port} ({entry.where})" if entry.port else f"a port set in {entry.where}"
+                          for entry in low[:3])
+        first = low[0]
+        ways = ("other ways out: listen on a port >= 1024, or run it with --sysctl "
+                "net.ipv4.ip_unprivileged_port_start=0 or --cap-add NET_BIND_SERVICE and add USER yourself")
+        if found.image_server and facts.unprivileged and switch_problem and plan.problems:
+            plan.problems.insert(0, switch_problem)
+        if plan.problems or not portmove.valid(plan.moved):
+            self.finding(
+                "USR005",
+                f"{self.label} runs as root: {server} listens on {names}, and imgfix cannot move it "
+                f"to a port >= 1024 consistently ({'; '.join(plan.problems)}); {ways}; left alone",
+                first.line,
+            )
+            return False
+        moves = portmove.describe(plan.moved)
+        how = f"switches to {facts.unprivileged} and moves it" if switch else "moves it"
+        if not self.options.unsafe_fixes:
+            self.result.add(
+                CODES, "USR007", first.line,
+                f"{self.label} stays as root: {server} listens on {names}, which a non-root user "
+                f"cannot bind; --unsafe-fixes {how} ({moves}: the published port changes), or {ways}",
+            )
+            return False
+        self.result.edits.extend(plan.edits)
+        self.result.files.extend(plan.files)
+        self.server_run, self.moved = plan.run, plan.moved
+        what = f"{server} now listens on {', '.join(sorted({str(n) for n in plan.moved.values()}))}"
+        if switch:
+            self._unprivileged_server(facts)
+            what = f"{self.stage.root_image.image.familiar} -> {facts.unprivileged}: {what}"
+        self.result.add(
+            CODES, "USR007", first.line,
+            f"{what}: the published port changes ({moves}; read from {', '.join(e.where for e in low[:3])}); "
+            "publish the new one (docker run -p HOST:NEW, Service targetPort)",
+            fixed=True,
+        )
+        return not switch
+
+    def _switch_problem(self, facts) -> str | None:
+        """Why the image's unprivileged variant cannot replace it, if it cannot."""
         root = self.stage.root_image
         image = root.image
-        reason = None
-        if facts.unprivileged is None:
-            reason = f"{image.familiar} binds port {facts.low_port} as root and has no unprivileged variant"
-        elif root.base_args:
-            reason = f"the FROM of {image.familiar} is built from ARG {', '.join(root.base_args)}"
-        elif image.digest:
-            reason = f"{image.familiar} is pinned by digest; the unprivileged variant has another digest"
-        elif _older(image.tag, facts.unprivileged_since):
-            reason = (
-                f"{facts.unprivileged} has no tag for {image.familiar}:{image.tag} (its tags start at "
-                f"{facts.unprivileged_since}); move to a supported version first"
-            )
-        else:
-            reason = self._server_config_problem(facts.entry)
-        if reason:
-            self.finding("USR005", f"{self.label} runs as root: {reason}; left alone")
-            return
+        if root.base_args:
+            return f"the FROM of {image.familiar} is built from ARG {', '.join(root.base_args)}"
+        if image.digest:
+            return f"{image.familiar} is pinned by digest; the unprivileged variant has another digest"
+        if _older(image.tag, facts.unprivileged_since):
+            return (f"{facts.unprivileged} has no tag for {image.familiar}:{image.tag} (its tags start at "
+                    f"{facts.unprivileged_since})")
+        if self.doc.find_word(root.from_instr, root.base_text) is None:
+            return "the FROM line is split over several lines"
+        return None
+
+    def _unprivileged_server(self, facts) -> None:
+        """Switch the image to its unprivileged variant (nginx -> nginx-unprivileged), which
+        listens on ``unprivileged_port`` and runs as its own user."""
+        root = self.stage.root_image
+        image = root.image
         new_ref = ImageRef.parse(facts.unprivileged).with_tag(image.tag)
         span = self.doc.find_word(root.from_instr, root.base_text)
-        edit = span and self.doc.replace_span(root.from_instr, *span, str(new_ref))
-        if not edit:
-            self.finding("USR005", f"{self.label} runs as root: the FROM line is split over several lines; left alone")
-            return
-        edits = [edit]
-        for expose in self.stage.of("EXPOSE"):
-            for port in expose.value or []:
-                number, _, proto = port.partition("/")
-                if number == str(facts.low_port):
-                    span = self.doc.find_word(expose, port)
-                    new = f"{facts.unprivileged_port}" + (f"/{proto}" if proto else "")
-                    edit = span and self.doc.replace_span(expose, *span, new)
-                    if edit:
-                        edits.append(edit)
+        edits = [self.doc.replace_span(root.from_instr, *span, str(new_ref))]
         # say who it runs as, so readers and scanners (CKV_DOCKER_3, DS002) see it too
         runs_as = catalogue.lookup(new_ref, self.analysis.mirrors).runs_as
         if runs_as:
             anchor = self._anchor()
             user_line = self.doc.render_instruction("USER", runs_as, indent=self.doc.indent_of(anchor))
             edits.append(self.doc.insert_after(anchor, user_line))
-        self.result.edits.extend(edits)
+        self.result.edits.extend(e for e in edits if e is not None)
         self.finding(
             "USR001",
             f"{self.label} ran {image.familiar} as root; it now uses {new_ref.familiar}, "
-            f"which listens on {facts.unprivileged_port} as a non-root user",
+            f"which runs as a non-root user",
             fixed=True,
         )
 
-    def _server_config_problem(self, server: dict) -> str | None:
-        """Why a copied server configuration would break without root, if it would."""
-        config_dir, port_pattern = server.get("config_dir"), server.get("config_port")
-        if config_dir is None or port_pattern is None:
-            return None
-        context = BuildContext(self.analysis.context) if self.analysis.context else None
-        for copy in self.stage.of("COPY", "ADD"):
-            dest = (copy.value or [""])[-1]
-            if not dest.startswith(config_dir):
-                continue
-            if any(f.startswith("--from") for f in copy.flags or []):
-                return f"line {copy.start_line} copies a server configuration from another stage that cannot be checked"
-            for src in (copy.value or [])[:-1]:
-                text = context.read_text(src) if context else None
-                if text is None:
-                    return f"the server configuration {src} (line {copy.start_line}) could not be read to check its port"
-                for port in re.findall(port_pattern, text, re.M):
-                    if int(port) < 1024:
-                        return f"{src} listens on port {port}, which needs root"
-        return None
-
     def _check_ports(self) -> None:
-        for expose in self.stage.of("EXPOSE"):
-            for port in expose.value or []:
-                number = port.split("/", 1)[0]
-                if number.isdigit() and int(number) < 1024:
-                    self.finding(
-                        "USR004",
-                        f"EXPOSE {port}: a non-root process cannot bind ports below 1024 without "
-                        "CAP_NET_BIND_SERVICE (Kubernetes does not grant it by default); listen on a port ≥ 1024",
-                        expose.start_line,
-                    )
+        """A non-root stage whose server (or EXPOSE) still names a port below 1024."""
+        found = ports.detect(self.stage, self.analysis)
+        named: set[int] = set()
+        for entry in found.privileged if found.server and found.listens else []:
+            if entry.port in self.moved:
+                continue
+            named.add(entry.port)
+            self.finding(
+                "USR004",
+                f"{entry.server} listens on port {entry.port} ({entry.where}): a non-root process cannot bind "
+                "ports below 1024 without CAP_NET_BIND_SERVICE (Kubernetes does not grant it by default); "
+                "listen on a port >= 1024",
+                entry.line,
+            )
+        for port, word, expose in found.exposed:
+            if port < 1024 and port not in named and port not in self.moved:
+                self.finding(
+                    "USR004",
+                    f"EXPOSE {word}: a non-root process cannot bind ports below 1024 without "
+                    "CAP_NET_BIND_SERVICE (Kubernetes does not grant it by default); listen on a port ≥ 1024",
+                    expose.start_line,
+                )
 
 
 def _older(tag: str | None, since: str | None) -> bool:

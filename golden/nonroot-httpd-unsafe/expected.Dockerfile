@@ -1,0 +1,7 @@
+FROM httpd:2.4
+COPY ./public-html/ /usr/local/apache2/htdocs/
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --no-log-init --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin app \
+    && sed -i 's/^Listen 80$/Listen 8080/' /usr/local/apache2/conf/httpd.conf \
+    && chown -R 10001:10001 /usr/local/apache2/logs
+USER 10001:10001
