@@ -270,6 +270,8 @@ class MultiStage:
 
 
 _KEYWORD = re.compile(r"^(\s*)([A-Z]+)\b")
+# blank (or spaces-only) lines a copied block starts with: the template decides the spacing there
+_LEADING_BLANKS = re.compile(r"\A(?:[ \t]*\n)+")
 
 
 def _lower_keyword(line: str) -> str:
@@ -295,16 +297,12 @@ class _Converter:
         prev = self.stage.from_instr.end
         for instr in self.stage.instructions:
             line_start = self.doc.line_start(instr.start)
-            pre_lines = text[prev:line_start].splitlines(keepends=True)
-            blanks = 0
-            while pre_lines and not pre_lines[0].strip():  # kept as the file has them
-                pre_lines.pop(0)
-                blanks += 1
-            body = "".join(pre_lines) + text[line_start : instr.end]
+            # blank lines, comments and lines of only spaces/tabs above it stay byte-for-byte
+            body = text[prev:line_start] + text[line_start : instr.end]
             body = body.replace("\r\n", "\n")
             if not body.endswith("\n"):
                 body += "\n"
-            out.append(_Chunk(instr, "\n" * blanks + body))
+            out.append(_Chunk(instr, body))
             prev = instr.end
         return out
 
@@ -538,8 +536,8 @@ class _Converter:
             builder_from=from_text,
             builder_name=stage.name or "builder",
             builder_steps="".join(plan.builder),
-            runtime_steps="".join(plan.runtime).lstrip("\n"),
-            metadata="".join(variables.pop("metadata", plan.metadata)).lstrip("\n"),
+            runtime_steps=_LEADING_BLANKS.sub("", "".join(plan.runtime)),
+            metadata=_LEADING_BLANKS.sub("", "".join(variables.pop("metadata", plan.metadata))),
             app_dir=plan.app_dir,
             copy_flags=self._copy_flags(plan),
             from_flags=from_flags,
