@@ -57,6 +57,7 @@ CODES = {
     "USR004": ("warning", "A privileged port is exposed by a non-root stage", "none"),
     "USR005": ("warning", "The stage runs as root and cannot be fixed safely", "none"),
     "USR006": ("error", "A --target stage does not exist", "none"),
+    "USR007": ("info", "The non-root user has no writable home", "none"),
 }
 
 # Instructions that describe how the container runs rather than how the image is built: the
@@ -211,6 +212,7 @@ class _StageFix:
         facts = stage.root_image.facts
         users = catalogue.users()
         run_parts: list[str] = []
+        env_home = None
         writable = self._writable_dirs()
         if family is None:
             self.finding(
@@ -219,6 +221,7 @@ class _StageFix:
                 f"assumed it has no user tools and used a numeric USER {opts.uid}:{opts.gid}",
             )
             user = f"{opts.uid}:{opts.gid}"
+            self._no_home(f"the distro of {stage.root_image.base_text or 'the base image'} is unknown")
         elif family.user_tool == "windows":
             if any(w in users["windows_admin_commands"] for i in self._entrypoints() for w in " ".join(i.value or []).split()):
                 self.finding("USR005", f"{self.label} runs a Windows service that needs the administrator account; left alone")
@@ -233,6 +236,7 @@ class _StageFix:
             uid = family.nonroot_uid or opts.uid
             gid = family.nonroot_uid or opts.gid
             user = f"{uid}:{gid}"
+            env_home = self._home_without_user_tools(family)
             if writable:
                 self.finding(
                     "USR005",
@@ -243,8 +247,10 @@ class _StageFix:
             template = catalogue.user_creation(family.user_tool)
             if family.user_tool_install:
                 run_parts.append(family.user_tool_install)
-            run_parts += [t.format(user=opts.user, uid=opts.uid, gid=opts.gid) for t in template]
-            run_parts += self._writable_parts(writable, opts.uid, opts.gid)
+            home = catalogue.user_home(opts.user)
+            run_parts += [t.format(user=opts.user, uid=opts.uid, gid=opts.gid, home=home) for t in template]
+            # the home first: made and owned by the user (tools write caches under $HOME)
+            run_parts += self._writable_parts([home] + [d for d in writable if d != home], opts.uid, opts.gid)
             user = f"{opts.uid}:{opts.gid}"
 
         anchor = self._anchor()
@@ -256,6 +262,8 @@ class _StageFix:
             if family is not None and family.lint_ignore and family.user_tool_install in run_parts:
                 run_text = f"{indent}# hadolint ignore={family.lint_ignore}{self.doc.newline}{run_text}"
         user_text = self.doc.render_instruction("USER", user, indent=indent)
+        if env_home:
+            user_text = self.doc.render_instruction("ENV", f"HOME={env_home}", indent=indent) + user_text
         who = f"{opts.user} ({user})" if run_parts and facts.user is None else user
         self.finding("USR001", f"{self.label} ran as root; it now runs as {who}", fixed=True)
         edits = []
@@ -295,6 +303,26 @@ class _StageFix:
                 continue
             keep.append(path)
         return keep
+
+    def _home_without_user_tools(self, family) -> str | None:
+        """The ``ENV HOME`` an image without user tools needs (the catalogue's family ``home``):
+        None when its /etc/passwd already gives the user a home, or when no writable folder is
+        known (then a finding says so)."""
+        if family.home is None:
+            base = self.stage.root_image.base_text or "the base image"
+            self._no_home(f"{base} has no user tools" if base == family.name else f"{base} ({family.name}) has no user tools")
+            return None
+        if family.home_in_passwd or not _SAFE_PATH.match(family.home):
+            return None
+        return family.home
+
+    def _no_home(self, why: str) -> None:
+        self.finding(
+            "USR007",
+            f"{why} and no folder the user can write is known: $HOME is not writable, so tools that "
+            "write under it at run time (go run, npm, pip, matplotlib...) fail; copy a folder in with "
+            f"--chown={self.options.uid}:{self.options.gid} and set ENV HOME to it",
+        )
 
     def _writable_parts(self, dirs: list[str], uid: int, gid: int) -> list[str]:
         if not dirs:

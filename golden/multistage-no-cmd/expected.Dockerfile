@@ -13,5 +13,7 @@ WORKDIR /src
 COPY --from=builder /opt/venv /opt/venv
 COPY --from=builder /src /src
 RUN addgroup -S -g 10001 app \
-    && adduser -S -D -H -u 10001 -G app -h /nonexistent -s /sbin/nologin app
+    && adduser -S -D -H -u 10001 -G app -h /home/app -s /sbin/nologin app \
+    && mkdir -p /home/app \
+    && chown 10001:10001 /home/app
 USER 10001:10001
