@@ -58,6 +58,7 @@ CODES = {
     "USR005": ("warning", "The stage runs as root and cannot be fixed safely", "none"),
     "USR006": ("error", "A --target stage does not exist", "none"),
     "USR007": ("info", "The non-root user has no writable home", "none"),
+    "USR008": ("info", "The app writes files in its own folder", "safe"),
 }
 
 # Instructions that describe how the container runs rather than how the image is built: the
@@ -212,6 +213,7 @@ class _StageFix:
         facts = stage.root_image.facts
         users = catalogue.users()
         run_parts: list[str] = []
+        app_parts: list[str] = []  # the app folder and what the app writes in it (after every COPY)
         env_home = None
         writable = self._writable_dirs()
         if family is None:
@@ -232,11 +234,15 @@ class _StageFix:
             user = f"{spec.uid}:{spec.gid}"
             if writable:
                 run_parts = self._writable_parts(writable, spec.uid, spec.gid)
+            app_parts = self._app_write_parts(spec.uid, spec.gid, writable)
         elif family.user_tool == "none":
             uid = family.nonroot_uid or opts.uid
             gid = family.nonroot_uid or opts.gid
             user = f"{uid}:{gid}"
             env_home = self._home_without_user_tools(family)
+            writes = self._app_writes()
+            if writes is not None and writes.found:
+                writable = writable + [p for p in writes.files + writes.trees + writes.folders if p not in writable]
             if writable:
                 self.finding(
                     "USR005",
@@ -251,11 +257,16 @@ class _StageFix:
             run_parts += [t.format(user=opts.user, uid=opts.uid, gid=opts.gid, home=home) for t in template]
             # the home first: made and owned by the user (tools write caches under $HOME)
             run_parts += self._writable_parts([home] + [d for d in writable if d != home], opts.uid, opts.gid)
+            app_parts = self._app_write_parts(opts.uid, opts.gid, [home] + writable)
             user = f"{opts.uid}:{opts.gid}"
 
         anchor = self._anchor()
         indent = self.doc.indent_of(anchor)
         run_text = ""
+        volume = next((v for v in stage.of("VOLUME") if v.start <= anchor.start), None)
+        app_folder = bool(app_parts) and self._writes.app_dir in app_parts[0].split()
+        if app_parts and volume is None:
+            run_parts, app_parts = run_parts + app_parts, []
         if run_parts:
             parts = [run_parts[0]] + [f"&& {p}" for p in run_parts[1:]]
             run_text = self.doc.render_instruction("RUN", *parts, indent=indent)
@@ -265,13 +276,15 @@ class _StageFix:
         if env_home:
             user_text = self.doc.render_instruction("ENV", f"HOME={env_home}", indent=indent) + user_text
         who = f"{opts.user} ({user})" if run_parts and facts.user is None else user
-        self.finding("USR001", f"{self.label} ran as root; it now runs as {who}", fixed=True)
+        owns = f"; it owns its folder {self._writes.app_dir}, not the files in it" if app_folder else ""
+        self.finding("USR001", f"{self.label} ran as root; it now runs as {who}{owns}", fixed=True)
         edits = []
         # the classic builder discards what a RUN changes in a declared VOLUME: chown before it
-        volume = next((v for v in stage.of("VOLUME") if v.start <= anchor.start), None)
         if run_text and volume is not None:
             edits.append(self.doc.insert_before(volume, run_text))
             run_text = ""
+        if app_parts:  # the copied files exist only after the COPY lines: a RUN of its own there
+            run_text = self.doc.render_instruction("RUN", app_parts[0], *[f"&& {p}" for p in app_parts[1:]], indent=indent)
         if explicit_root is not None and explicit_root.start > anchor.start:
             return edits + [self.doc.replace(explicit_root, run_text + user_text)]
         return edits + [self.doc.insert_after(anchor, run_text + user_text)]
@@ -303,6 +316,43 @@ class _StageFix:
                 continue
             keep.append(path)
         return keep
+
+    def _app_writes(self):
+        """What the app writes in its folder (fixer.appwrites), read once and only here: for
+        a stage that gets a new user."""
+        if not hasattr(self, "_writes"):
+            from .. import appwrites
+
+            self._writes = appwrites.find(self.analysis, self.stage)
+        return self._writes
+
+    def _app_write_parts(self, uid: int, gid: int, done: list[str]) -> list[str]:
+        """``chown`` (no -R) of the app folder and of the files and folders the app writes,
+        ``chown -R`` of its data folders: the code stays root's and read-only. A finding says
+        what and why."""
+        writes = self._app_writes()
+        if writes is None:
+            return []
+        owned = [p for p in writes.folders + writes.files if _SAFE_PATH.match(p) and p not in done]
+        trees = [p for p in writes.trees if _SAFE_PATH.match(p) and p not in done]
+        parts = []
+        if owned:
+            parts.append(f"chown {uid}:{gid} {' '.join(owned)}")
+        if trees:
+            parts.append(f"chown -R {uid}:{gid} {' '.join(trees)}")
+        if writes.found:
+            made = [p for p in owned[1:] + trees]
+            self.finding(
+                "USR008",
+                f"the app writes in its folder {writes.app_dir}: made it the user's own (not -R: the code stays "
+                f"read-only){', and ' + ', '.join(made) + ' writable' if made else ''}; why: "
+                + "; ".join(writes.reasons[:8]) + (f" (+{len(writes.reasons) - 8} more)" if len(writes.reasons) > 8 else "")
+                + (f"; not changed, outside it: {', '.join(writes.outside[:4])}" if writes.outside else ""),
+                fixed=True,
+            )
+        elif writes.outside:
+            self.finding("USR008", f"the app writes outside its folder, left as it is: {', '.join(writes.outside[:4])}")
+        return parts
 
     def _home_without_user_tools(self, family) -> str | None:
         """The ``ENV HOME`` an image without user tools needs (the catalogue's family ``home``):

@@ -7,5 +7,6 @@ RUN --mount=type=cache,target=/root/.cache/pip \
 RUN addgroup -S -g 10001 app \
     && adduser -S -D -H -u 10001 -G app -h /home/app -s /sbin/nologin app \
     && mkdir -p /home/app \
-    && chown 10001:10001 /home/app
+    && chown 10001:10001 /home/app \
+    && chown 10001:10001 /src
 USER 10001:10001

@@ -8,5 +8,6 @@ RUN groupadd --system --gid 10001 app \
     && chown 10001:10001 /home/app /data /app/logs
 VOLUME ["/data"]
 WORKDIR /app
+RUN chown 10001:10001 /app
 USER 10001:10001
 CMD ["sqlite3", "/data/db.sqlite"]
