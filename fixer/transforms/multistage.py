@@ -3,7 +3,8 @@
 ## What it does
 Finds a single-stage Dockerfile whose stage builds something (installs compilers or -dev
 packages, installs or compiles dependencies, runs a build command) for a Python, Node, Go,
-Java or Rust project, and rewrites it from the ecosystem's jinja2 template in ``templates/``:
+Java or Rust project, where the runtime stage would drop something real (a full base image,
+build packages, development dependencies, all but a build output), and rewrites it from the ecosystem's jinja2 template in ``templates/``:
 the original stage becomes the ``builder`` (Python: into a virtualenv in ``/opt/venv``; Go:
 ``CGO_ENABLED=0``; Node: production dependencies pruned after the build), and a new runtime
 stage copies only what runs: the venv and the app, the built ``node_modules`` and app, the

@@ -3,8 +3,9 @@
 ## What it does
 Makes the stage that is built by default (and every stage named with ``--target``) run as a
 non-root user: creates a system group and user with the distro's own tool in one RUN after the
-stage's last RUN, makes VOLUME paths and runtime folders the stage creates writable for it,
-and adds a numeric ``USER uid:gid``. Images without user tools (scratch, distroless,
+stage's last RUN, with a home it owns, makes VOLUME paths and runtime folders the stage creates
+writable for it, makes the app folder (last WORKDIR) its own without -R plus the files and
+folders the app writes there (fixer.appwrites), and adds a numeric ``USER uid:gid``. Images without user tools (scratch, distroless,
 ubi-minimal) get a numeric USER only; images that ship a user (``node``) or a non-root default
 (distroless ``:nonroot``, bitnami, Chainguard) keep theirs; nginx becomes nginx-unprivileged.
 
@@ -27,8 +28,8 @@ USER. Linters flag the missing USER; the user still has to be created, which the
     CMD ["flask", "run"]
 
 ## Fix safety
-Safe for applications that only read their own files. Files the image copies stay owned by
-root and read-only for the app (``--chown`` changes that). Entrypoints that drop privileges
+Safe: the app can create files in its folder and write the data it is known to write; the
+code it copies stays owned by root and read-only (``--chown`` changes that). Entrypoints that drop privileges
 themselves (gosu, su-exec, ...) and servers that bind a privileged port with no unprivileged
 variant are reported and left alone.
 
