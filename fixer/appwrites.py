@@ -34,7 +34,7 @@ from functools import cache
 from importlib import resources
 
 from .analysis import Analysis, Stage
-from .context import BuildContext
+from .context import BuildContext, shared
 
 
 @cache
@@ -80,11 +80,14 @@ def _join(base: str, path: str) -> str:
 
 
 def _listing(context: BuildContext, ignore) -> tuple[str, ...]:
+    """The context's files the build sends (the .dockerignore applied), listed once per run."""
     skip = set(data()["read"]["skip_dirs"]) - {"tests", "test", "__tests__", "migrations", "docs"}
-    files = context.files(limit=20_000, skip_dir=lambda d: d.rsplit("/", 1)[-1] in skip)
-    if ignore is not None:
-        files = [f for f in files if not ignore.excluded(f)]
-    return tuple(files)
+
+    def compute() -> tuple[str, ...]:
+        files = context.files(limit=20_000, skip_dir=lambda d: d.rsplit("/", 1)[-1] in skip)
+        return tuple(f for f in files if ignore is None or not ignore.excluded(f))
+
+    return shared(("appwrites", context.root, tuple(ignore.patterns) if ignore else ()), compute)
 
 
 def image_files(analysis: Analysis, stage: Stage, listing: tuple[str, ...], depth: int = 0) -> dict[str, str]:
