@@ -5,9 +5,10 @@ Makes the stage that is built by default (and every stage named with ``--target`
 non-root user: creates a system group and user with the distro's own tool in one RUN after the
 stage's last RUN, with a home it owns, makes VOLUME paths and runtime folders the stage creates
 writable for it, makes the app folder (last WORKDIR) its own without -R plus the files and
-folders the app writes there (fixer.appwrites), and adds a numeric ``USER uid:gid``. Images without user tools (scratch, distroless,
-ubi-minimal) get a numeric USER only; images that ship a user (``node``) or a non-root default
-(distroless ``:nonroot``, bitnami, Chainguard) keep theirs; nginx becomes nginx-unprivileged.
+folders the app writes there (fixer.appwrites), and adds a numeric ``USER uid:gid``. Images
+without user tools (scratch, distroless, ubi-minimal) get a numeric USER only; images that
+ship a user (``node``) or a non-root default (distroless ``:nonroot``, bitnami, Chainguard)
+keep theirs; nginx becomes nginx-unprivileged.
 
 ## Why is this bad?
 A process that runs as root in a container is root on the host's kernel: one escape from the
@@ -29,8 +30,8 @@ USER. Linters flag the missing USER; the user still has to be created, which the
 
 ## Fix safety
 Safe: the app can create files in its folder and write the data it is known to write; the
-code it copies stays owned by root and read-only (``--chown`` changes that). Entrypoints that drop privileges
-themselves (gosu, su-exec, ...) and servers that bind a privileged port with no unprivileged
+code it copies stays owned by root and read-only (``--chown`` changes that). Entrypoints that
+drop privileges themselves (gosu, su-exec, ...) and servers that bind a privileged port with no unprivileged
 variant are reported and left alone.
 
 ## References
@@ -342,7 +343,7 @@ class _StageFix:
         if trees:
             parts.append(f"chown -R {uid}:{gid} {' '.join(trees)}")
         if writes.found:
-            made = [p for p in owned[1:] + trees]
+            made = owned[1:] + trees
             self.finding(
                 "USR008",
                 f"the app writes in its folder {writes.app_dir}: made it the user's own (not -R: the code stays "
@@ -352,7 +353,10 @@ class _StageFix:
                 fixed=True,
             )
         elif writes.outside:
-            self.finding("USR008", f"the app writes outside its folder, left as it is: {', '.join(writes.outside[:4])}")
+            self.result.add(
+                CODES, "USR008", self.line, f"the app writes outside its folder, left as it is: {', '.join(writes.outside[:4])}",
+                fix="none",
+            )
         return parts
 
     def _home_without_user_tools(self, family) -> str | None:
