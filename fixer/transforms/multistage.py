@@ -613,10 +613,13 @@ class _Converter:
             production = any(flags & set(w) for w in installs) or self._node_env_production(installs)
             if not production:
                 return
+        why = {
+            "python": "; a split would only add copies (the venv brings its own pip and setuptools)",
+            "node": "" if "package.json" in project.evidence else "; no package.json was read to find devDependencies",
+        }.get(project.lang or "", "")
         raise _NotWorth(
             f"the base image {self.stage.base_text} is already the runtime image and the build installs "
-            "no build packages or development dependencies that a runtime stage could leave out; "
-            "a split would only add copies (a Python venv brings its own pip and setuptools)"
+            f"no build packages or development dependencies that a runtime stage could leave out{why}"
         )
 
     def _node_env_production(self, installs: list[list[str]]) -> bool:
