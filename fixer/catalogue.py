@@ -30,6 +30,8 @@ class Family:
     nonroot_uid: int | None = None
     user_tool_install: str | None = None  # where the family's images may lack the tool
     lint_ignore: str | None = None  # hadolint rule that install line cannot satisfy
+    home: str | None = None  # a writable $HOME on images without user tools (None: none known)
+    home_in_passwd: bool = False  # the image's /etc/passwd already gives the user that home
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,8 @@ def families() -> dict[str, Family]:
             f.get("nonroot_uid"),
             f.get("user_tool_install", {}).get("command"),
             f.get("user_tool_install", {}).get("lint_ignore"),
+            f.get("home"),
+            f.get("home_in_passwd", False),
         )
         for name, f in _data()["families"].items()
     }
@@ -76,6 +80,11 @@ def family(name: str) -> Family:
 def users() -> dict:
     """Facts about users and privileges: privilege-drop commands, system paths, Windows."""
     return _data()["users"]
+
+
+def user_home(user: str) -> str:
+    """The $HOME of a user imgfix creates (``[users] home``)."""
+    return users()["home"].format(user=user)
 
 
 def user_creation(tool: str) -> list[str]:

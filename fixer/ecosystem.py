@@ -76,6 +76,7 @@ class Project:
     build_script: bool = False
     start_script: bool = False
     static_output: str | None = None  # the folder a static front-end build writes
+    dev_dependencies: list[str] = field(default_factory=list)  # package.json devDependencies
     node_version: str | None = None
     # go
     module: str | None = None
@@ -404,6 +405,8 @@ def _node(ctx: BuildContext, top: set[str], files: set[str], p: Project) -> None
         section = data.get(key)
         if isinstance(section, dict):
             deps += [d for d in section if isinstance(d, str)]
+            if key == "devDependencies":
+                p.dev_dependencies = [d for d in section if isinstance(d, str)]
     p.dependencies = deps
     servers = _NODE_SERVERS & set(deps)
     if servers:

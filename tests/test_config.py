@@ -93,12 +93,12 @@ def test_cli_uses_the_configuration_and_its_own_options_win(tmp_path, capsys, mo
     write(tmp_path / ".imgfix.toml", "user = 'web'\nselect = ['USR']\n")
     write(tmp_path / "Dockerfile", ROOT)
     code, out, _ = run_cli(["Dockerfile"], capsys)
-    assert code == 0 and "useradd" in out and " web\n" in out
+    assert code == 0 and "useradd" in out and "nologin web " in out
     code, out, _ = run_cli(["Dockerfile", "--user", "svc"], capsys)
-    assert " svc\n" in out and " web\n" not in out
+    assert "nologin svc " in out and "nologin web " not in out
     write(tmp_path / "conf" / "pyproject.toml", "[tool.imgfix]\nuser = 'alt'\nselect = ['USR']\n")
     code, out, _ = run_cli(["Dockerfile", "--config", str(tmp_path / "conf" / "pyproject.toml")], capsys)
-    assert " alt\n" in out
+    assert "nologin alt " in out
 
 
 def test_cli_reports_a_bad_configuration(tmp_path, capsys, monkeypatch):

@@ -16,6 +16,7 @@ from fixer.pipeline import fix
 from fixer.transforms.multistage import (
     CODES,
     TRANSFORM,
+    _RUNTIME_META,
     Refused,
     build_step,
     is_build_package,
@@ -60,7 +61,7 @@ def test_module_registers_first_with_documented_codes():
     from fixer.transforms import _MODULES
 
     assert _MODULES[0] == "multistage"
-    assert TRANSFORM.code == "MSB" and set(CODES) == {"MSB001", "MSB002", "MSB003"}
+    assert TRANSFORM.code == "MSB" and set(CODES) == {"MSB001", "MSB002", "MSB003", "MSB004"}
     doc = __import__("fixer.transforms.multistage", fromlist=["x"]).__doc__
     for heading in ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety", "## References"):
         assert heading in doc
@@ -403,3 +404,39 @@ def test_blank_lines_right_after_the_from_line_stay_too(tmp_path):
     text = "FROM python:3.11\n\n\n# deps\nCOPY . .\nRUN pip install -r requirements.txt\nCMD [\"python\", \"a.py\"]\n"
     out = run(text, tmp_path)
     assert out.fixed.count("\n\n\n# deps\n") == 1 and "\n\n\n\n" not in out.fixed
+
+
+def _converted_cases() -> list[Path]:
+    golden = ROOT / "golden"
+    return sorted(
+        case for case in golden.glob("multistage-*")
+        if (case / "expected.findings").is_file() and "MSB001 fixed" in (case / "expected.findings").read_text()
+    )
+
+
+@pytest.mark.parametrize("case", _converted_cases(), ids=lambda p: p.name)
+@pytest.mark.parametrize("filler", [" ", "\t", "  \t "])
+def test_lines_of_only_spaces_stay_byte_for_byte_in_a_converted_stage(case, filler):
+    """Issue 14 §5: a line holding only spaces/tabs is the user's; the conversion keeps it as it
+    is wherever it copies the lines around it (it used to become an empty line)."""
+    text = (case / "Dockerfile").read_bytes().decode()
+    newline = "\r\n" if "\r\n" in text else "\n"
+    doc = Document(text)
+    stage_instrs = doc.instructions[1:]
+    marked = text
+    # a spaces-only line before every instruction after the FROM, each one a different width
+    for n, instr in reversed(list(enumerate(stage_instrs))):
+        at = doc.line_start(instr.start)
+        marked = marked[:at] + filler * (n + 1) + newline + marked[at:]
+    context = case / "context" if (case / "context").is_dir() else case
+    options = Options(select=("MSB",), context=context)
+    out = fix(marked, options, context)
+    assert "MSB001" in [f.code for f in out.findings if f.fixed], out.findings
+    for n, instr in enumerate(stage_instrs):
+        if instr.cmd in _RUNTIME_META:
+            continue  # the runtime's CMD/EXPOSE... follow the template's COPY lines, as blank lines do
+        # a RUN/COPY goes to the builder only, ENV/WORKDIR to both: at least once, as it was
+        assert filler * (n + 1) + newline in out.fixed, (n, instr.keyword, out.fixed)
+    # and no spaces-only line became an empty one: no more empty lines than without them
+    plain = fix(text, options, context).fixed
+    assert out.fixed.split(newline).count("") <= plain.split(newline).count(""), out.fixed

@@ -47,7 +47,7 @@ def test_distro_from_package_manager_when_base_unknown():
 def test_unknown_distro_is_reported_not_guessed():
     out = fix("FROM example.com/base:1\nCOPY app /app\n", USR)
     assert out.fixed.endswith("USER 10001:10001\n")
-    assert [f.code for f in out.findings] == ["USR001", "USR002"]
+    assert [f.code for f in out.findings] == ["USR001", "USR002", "USR009"]
 
 
 def test_user_after_last_run_even_when_runs_follow_cmd():
@@ -129,3 +129,37 @@ def test_hadolint_finds_nothing_new(case):
         # Windows has no numeric users: the issue asks for USER ContainerUser, which DL3066 (info) flags
         after.discard("DL3066")
     assert after <= before, f"new hadolint findings: {after - before}"
+
+
+# ----------------------------------------------------------------- issue 14 §3: a home
+
+
+@pytest.mark.parametrize(
+    "base, expected",
+    [
+        ("debian:bookworm", "--home-dir /home/app "),
+        ("alpine:3.20", "-h /home/app "),
+        ("registry.access.redhat.com/ubi9/ubi-minimal", "ENV HOME=/tmp\n"),
+    ],
+)
+def test_the_user_gets_a_home_it_can_write(base, expected):
+    """Go's build cache, npm, pip... write under $HOME: the user imgfix makes has a real one."""
+    out = fix(f"FROM {base}\nCMD [\"x\"]\n", USR)
+    assert expected in out.fixed
+    if "ENV" not in expected:
+        assert "mkdir -p /home/app" in out.fixed and "chown 10001:10001 /home/app" in out.fixed
+        assert out.fixed.index("chown 10001:10001 /home/app") < out.fixed.index("USER 10001:10001")
+    assert "USR009" not in [f.code for f in out.findings]
+
+
+def test_distroless_keeps_its_own_home_and_scratch_says_it_has_none():
+    out = fix("FROM gcr.io/distroless/static-debian12\nCOPY app /app\nCMD [\"/app\"]\n", USR)
+    assert "HOME" not in out.fixed and "USR009" not in [f.code for f in out.findings]  # /home/nonroot via passwd
+    out = fix("FROM scratch\nCOPY app /app\nCMD [\"/app\"]\n", USR)
+    (note,) = [f for f in out.findings if f.code == "USR009"]
+    assert "$HOME is not writable" in note.message and "HOME" not in out.fixed
+
+
+def test_the_home_is_owned_even_when_a_workdir_already_made_it():
+    out = fix("FROM debian:bookworm\nWORKDIR /home/app/src\nCMD [\"x\"]\n", USR)
+    assert "chown 10001:10001 /home/app" in out.fixed

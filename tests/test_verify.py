@@ -244,13 +244,14 @@ def test_http_app_rewrite_keeps_answering_as_non_root(buildenv, tmp_path):
 
 
 @pytest.mark.build
-def test_app_writing_into_its_root_owned_folder_is_a_regression(buildenv, tmp_path):
+def test_app_writing_into_a_root_owned_folder_is_a_regression(buildenv, tmp_path):
+    # its own folder (/srv/app) is made the user's since issue 14; /srv stays root's
     path = make_project(
         tmp_path,
         """
         FROM debian:bookworm-slim
         WORKDIR /srv/app
-        CMD ["sh", "-c", "date > /srv/app/started && exec sleep 600"]
+        CMD ["sh", "-c", "date > /srv/started && exec sleep 600"]
         """,
     )
     proc = subprocess.run(

@@ -3,7 +3,8 @@
 ## What it does
 Finds a single-stage Dockerfile whose stage builds something (installs compilers or -dev
 packages, installs or compiles dependencies, runs a build command) for a Python, Node, Go,
-Java or Rust project, and rewrites it from the ecosystem's jinja2 template in ``templates/``:
+Java or Rust project, where the runtime stage would drop something real (a full base image,
+build packages, development dependencies, all but a build output), and rewrites it from the ecosystem's jinja2 template in ``templates/``:
 the original stage becomes the ``builder`` (Python: into a virtualenv in ``/opt/venv``; Go:
 ``CGO_ENABLED=0``; Node: production dependencies pruned after the build), and a new runtime
 stage copies only what runs: the venv and the app, the built ``node_modules`` and app, the
@@ -77,6 +78,7 @@ CODES = {
     "MSB001": ("warning", "A single-stage image ships the tools that built it", "safe"),
     "MSB002": ("warning", "The build cannot be split into stages with confidence", "none"),
     "MSB003": ("info", "The ecosystem of a stage that builds is unknown", "none"),
+    "MSB004": ("info", "Splitting the build would drop nothing from the image", "none"),
 }
 
 VENV = "/opt/venv"
@@ -239,6 +241,8 @@ class _Plan:
     refusals: list[str] = field(default_factory=list)  # what does not fit, in order
     app_copies: list = field(default_factory=list)  # (dest, chunk) of COPY lines into the app folder
     user_line: int | None = None  # the first USER instruction
+    build_packages: list[str] = field(default_factory=list)  # apt/apk packages only the build needs
+    user_setup: list[int] = field(default_factory=list)  # builder entries that only create users
 
 
 class MultiStage:
@@ -261,6 +265,9 @@ class MultiStage:
         except _Unknown as why:
             result.add(CODES, "MSB003", line, str(why))
             return result
+        except _NotWorth as why:
+            result.add(CODES, "MSB004", line, f"single-stage build left as it is: {why}")
+            return result
         if new_text is None:
             return result
         start = doc.line_start(stage.from_instr.start)
@@ -270,6 +277,8 @@ class MultiStage:
 
 
 _KEYWORD = re.compile(r"^(\s*)([A-Z]+)\b")
+# blank (or spaces-only) lines a copied block starts with: the template decides the spacing there
+_LEADING_BLANKS = re.compile(r"\A(?:[ \t]*\n)+")
 
 
 def _lower_keyword(line: str) -> str:
@@ -281,6 +290,10 @@ def _lower_keyword(line: str) -> str:
 
 class _Unknown(Exception):
     pass
+
+
+class _NotWorth(Exception):
+    """The runtime stage would drop nothing real: a split would only add copies (a venv's pip)."""
 
 
 class _Converter:
@@ -295,16 +308,12 @@ class _Converter:
         prev = self.stage.from_instr.end
         for instr in self.stage.instructions:
             line_start = self.doc.line_start(instr.start)
-            pre_lines = text[prev:line_start].splitlines(keepends=True)
-            blanks = 0
-            while pre_lines and not pre_lines[0].strip():  # kept as the file has them
-                pre_lines.pop(0)
-                blanks += 1
-            body = "".join(pre_lines) + text[line_start : instr.end]
+            # blank lines, comments and lines of only spaces/tabs above it stay byte-for-byte
+            body = text[prev:line_start] + text[line_start : instr.end]
             body = body.replace("\r\n", "\n")
             if not body.endswith("\n"):
                 body += "\n"
-            out.append(_Chunk(instr, "\n" * blanks + body))
+            out.append(_Chunk(instr, body))
             prev = instr.end
         return out
 
@@ -411,9 +420,10 @@ class _Converter:
                 if steps:
                     plan.builds = True
                     plan.reasons.append(f"line {instr.start_line} runs {', '.join(dict.fromkeys(steps))}")
-                self._package_run(instr, commands, plan, both=False)
+                plan.build_packages += self._package_run(instr, commands, plan, both=False)
             elif kind == "package":
                 build = self._package_run(instr, commands, plan, both=True)
+                plan.build_packages += build
                 plan.builder.append(chunk.text)
                 if build:
                     plan.builds = True
@@ -422,6 +432,8 @@ class _Converter:
                     plan.runtime.append(chunk.text)
                     plan.needs_shell = True
             elif kind == "setup":
+                if all(words[0].rsplit("/", 1)[-1] in command_names("user_setup") for words in commands if words):
+                    plan.user_setup.append(len(plan.builder))
                 plan.builder.append(chunk.text)
                 plan.runtime.append(chunk.text)
                 plan.needs_shell = True
@@ -439,6 +451,7 @@ class _Converter:
         if not valid_path(workdir) or not workdir.startswith("/"):
             raise Refused(f"WORKDIR {workdir} is not a plain absolute path")
         plan.app_dir = workdir.rstrip("/") or "/"
+        self._drop_builder_users(plan, dest_dirs)
         for dest, chunk in dest_dirs:
             norm = re.sub(r"/\.?/", "/", dest + "/")
             if norm.startswith(plan.app_dir + "/"):
@@ -447,6 +460,20 @@ class _Converter:
                 # copied outside the app folder: the runtime stage copies it from the context too
                 plan.runtime.append(chunk.text)
         return plan
+
+    @staticmethod
+    def _drop_builder_users(plan: _Plan, dest_dirs: list) -> None:
+        """A RUN that only creates users runs in the runtime stage; the builder needs it only
+        when a COPY --chown there names a user (else the project got its useradd twice)."""
+        named = any(
+            not re.fullmatch(r"[0-9]+(:[0-9]+)?", f.split("=", 1)[1])
+            for _dest, chunk in dest_dirs for f in chunk.instr.flags or [] if f.startswith("--chown=")
+        )
+        if named:
+            return
+        for index in plan.user_setup:
+            # its comments go with it; the blank lines before it stay, as they were
+            plan.builder[index] = re.match(r"(?:[ \t]*\n)*", plan.builder[index]).group()
 
     def _package_run(self, instr: Instruction, commands: list[list[str]], plan: _Plan, both: bool) -> list[str]:
         """Record the runtime packages of an install; returns the build packages it installs."""
@@ -520,6 +547,7 @@ class _Converter:
         project = detect(self.analysis.context, stage.base)
         method = getattr(self, f"_{project.lang}")
         variables, what = method(plan, project)
+        self._check_it_pays(plan, project, variables["runtime_image"])
         variables.setdefault("runtime_packages", plan.runtime_packages)
         variables.setdefault("package_manager", plan.manager)
         for pkg in variables["runtime_packages"]:
@@ -538,8 +566,8 @@ class _Converter:
             builder_from=from_text,
             builder_name=stage.name or "builder",
             builder_steps="".join(plan.builder),
-            runtime_steps="".join(plan.runtime).lstrip("\n"),
-            metadata="".join(variables.pop("metadata", plan.metadata)).lstrip("\n"),
+            runtime_steps=_LEADING_BLANKS.sub("", "".join(plan.runtime)),
+            metadata=_LEADING_BLANKS.sub("", "".join(variables.pop("metadata", plan.metadata))),
             app_dir=plan.app_dir,
             copy_flags=self._copy_flags(plan),
             from_flags=from_flags,
@@ -567,6 +595,39 @@ class _Converter:
         return text, (
             f"the single stage builds ({'; '.join(plan.reasons)}) and ships its build tools; "
             f"split into a {variables['builder_name']} stage and a runtime stage on {variables['runtime_image']}{what}"
+        )
+
+    def _check_it_pays(self, plan: _Plan, project: Project, runtime_image: str) -> None:
+        """Convert only when the runtime stage drops something real: a full base image for a
+        slim or distroless one, build packages (compilers, -dev headers), development
+        dependencies, or everything but a build output (the image changes then). A slim
+        image that only installs pure dependencies would get larger: the venv copies pip
+        and setuptools again."""
+        if runtime_image != str(self.stage.image):
+            return
+        if plan.build_packages:
+            return
+        if project.lang == "node" and project.dev_dependencies:
+            flags = set(command_names("production_install"))
+            installs = [w for run in plan.build_runs for w in run if w and w[0] in ("npm", "yarn", "pnpm")]
+            production = any(flags & set(w) for w in installs) or self._node_env_production(installs)
+            if not production:
+                return
+        why = {
+            "python": "; a split would only add copies (the venv brings its own pip and setuptools)",
+            "node": "" if "package.json" in project.evidence else "; no package.json was read to find devDependencies",
+        }.get(project.lang or "", "")
+        raise _NotWorth(
+            f"the base image {self.stage.base_text} is already the runtime image and the build installs "
+            f"no build packages or development dependencies that a runtime stage could leave out{why}"
+        )
+
+    def _node_env_production(self, installs: list[list[str]]) -> bool:
+        """NODE_ENV=production makes npm and yarn skip devDependencies (unless --include=dev)."""
+        if any("--include=dev" in w or "--production=false" in w for w in installs):
+            return False
+        return any(
+            re.search(r"(^|\s)NODE_ENV(=|\s+)[\"']?production\b", " ".join(i.value or [])) for i in self.stage.of("ENV")
         )
 
     def _copy_flags(self, plan: _Plan) -> str:

@@ -3,13 +3,15 @@
 ## What it does
 Makes the stage that is built by default (and every stage named with ``--target``) run as a
 non-root user: creates a system group and user with the distro's own tool in one RUN after the
-stage's last RUN, makes VOLUME paths and runtime folders the stage creates writable for it,
-and adds a numeric ``USER uid:gid``. Images without user tools (scratch, distroless,
-ubi-minimal) get a numeric USER only; images that ship a user (``node``) or a non-root default
-(distroless ``:nonroot``, bitnami, Chainguard) keep theirs. A server that listens on a port
-below 1024 (read by ``fixer.ports``) keeps the stage as root (USR007) unless ``--unsafe-fixes``:
-then the port moves (8080) everywhere it is written, nginx becomes nginx-unprivileged, and
-httpd, php:apache and old nginx get their stock configuration moved and made writable.
+stage's last RUN, with a home it owns, makes VOLUME paths and runtime folders the stage creates
+writable for it, makes the app folder (last WORKDIR) its own without -R plus the files and
+folders the app writes there (fixer.appwrites), and adds a numeric ``USER uid:gid``. Images
+without user tools (scratch, distroless, ubi-minimal) get a numeric USER only; images that
+ship a user (``node``) or a non-root default (distroless ``:nonroot``, bitnami, Chainguard)
+keep theirs. A server that listens on a port below 1024 (read by ``fixer.ports``) keeps the
+stage as root (USR007) unless ``--unsafe-fixes``: then the port moves (8080) everywhere it is
+written, nginx becomes nginx-unprivileged, and httpd, php:apache and old nginx get their stock
+configuration moved and made writable.
 
 ## Why is this bad?
 A process that runs as root in a container is root on the host's kernel: one escape from the
@@ -30,11 +32,11 @@ USER. Linters flag the missing USER; the user still has to be created, which the
     CMD ["flask", "run"]
 
 ## Fix safety
-Safe for applications that only read their own files. Files the image copies stay owned by
-root and read-only for the app (``--chown`` changes that). Entrypoints that drop privileges
-themselves (gosu, su-exec, ...) are reported and left alone. Moving a server off a privileged
-port (USR007) is unsafe: the published port changes; a move that cannot be made consistently
-is refused (USR005).
+Safe: the app can create files in its folder and write the data it is known to write; the
+code it copies stays owned by root and read-only (``--chown`` changes that). Entrypoints that
+drop privileges themselves (gosu, su-exec, ...) are reported and left alone. Moving a server
+off a privileged port (USR007) is unsafe: the published port changes; a move that cannot be
+made consistently is refused (USR005).
 
 ## References
 hadolint DL3002, Checkov CKV_DOCKER_3 / CKV_DOCKER_8, Trivy DS002.
@@ -62,6 +64,8 @@ CODES = {
     "USR005": ("warning", "The stage runs as root and cannot be fixed safely", "none"),
     "USR006": ("error", "A --target stage does not exist", "none"),
     "USR007": ("warning", "The server binds a privileged port: running it as non-root moves the published port", "unsafe"),
+    "USR008": ("info", "The app writes files in its own folder", "safe"),
+    "USR009": ("info", "The non-root user has no writable home", "none"),
 }
 
 # Instructions that describe how the container runs rather than how the image is built: the
@@ -217,6 +221,8 @@ class _StageFix:
         facts = stage.root_image.facts
         users = catalogue.users()
         run_parts: list[str] = []
+        app_parts: list[str] = []  # the app folder and what the app writes in it (after every COPY)
+        env_home = None
         writable = self._writable_dirs()
         if family is None:
             self.finding(
@@ -225,6 +231,7 @@ class _StageFix:
                 f"assumed it has no user tools and used a numeric USER {opts.uid}:{opts.gid}",
             )
             user = f"{opts.uid}:{opts.gid}"
+            self._no_home(f"the distro of {stage.root_image.base_text or 'the base image'} is unknown")
         elif family.user_tool == "windows":
             if any(w in users["windows_admin_commands"] for i in self._entrypoints() for w in " ".join(i.value or []).split()):
                 self.finding("USR005", f"{self.label} runs a Windows service that needs the administrator account; left alone")
@@ -235,10 +242,15 @@ class _StageFix:
             user = f"{spec.uid}:{spec.gid}"
             if writable:
                 run_parts = self._writable_parts(writable, spec.uid, spec.gid)
+            app_parts = self._app_write_parts(spec.uid, spec.gid, writable)
         elif family.user_tool == "none":
             uid = family.nonroot_uid or opts.uid
             gid = family.nonroot_uid or opts.gid
             user = f"{uid}:{gid}"
+            env_home = self._home_without_user_tools(family)
+            writes = self._app_writes()
+            if writes is not None and writes.found:
+                writable = writable + [p for p in writes.files + writes.trees + writes.folders if p not in writable]
             if writable:
                 self.finding(
                     "USR005",
@@ -249,28 +261,39 @@ class _StageFix:
             template = catalogue.user_creation(family.user_tool)
             if family.user_tool_install:
                 run_parts.append(family.user_tool_install)
-            run_parts += [t.format(user=opts.user, uid=opts.uid, gid=opts.gid) for t in template]
-            run_parts += self._writable_parts(writable, opts.uid, opts.gid)
+            home = catalogue.user_home(opts.user)
+            run_parts += [t.format(user=opts.user, uid=opts.uid, gid=opts.gid, home=home) for t in template]
+            # the home first: made and owned by the user (tools write caches under $HOME)
+            run_parts += self._writable_parts([home] + [d for d in writable if d != home], opts.uid, opts.gid)
             run_parts += [p.format(uid=opts.uid, gid=opts.gid) for p in self.server_run]
+            app_parts = self._app_write_parts(opts.uid, opts.gid, [home] + writable)
             user = f"{opts.uid}:{opts.gid}"
 
         anchor = self._anchor()
         indent = self.doc.indent_of(anchor)
         run_text = ""
+        volume = next((v for v in stage.of("VOLUME") if v.start <= anchor.start), None)
+        app_folder = bool(app_parts) and self._writes.app_dir in app_parts[0].split()
+        if app_parts and volume is None:
+            run_parts, app_parts = run_parts + app_parts, []
         if run_parts:
             parts = [run_parts[0]] + [f"&& {p}" for p in run_parts[1:]]
             run_text = self.doc.render_instruction("RUN", *parts, indent=indent)
             if family is not None and family.lint_ignore and family.user_tool_install in run_parts:
                 run_text = f"{indent}# hadolint ignore={family.lint_ignore}{self.doc.newline}{run_text}"
         user_text = self.doc.render_instruction("USER", user, indent=indent)
+        if env_home:
+            user_text = self.doc.render_instruction("ENV", f"HOME={env_home}", indent=indent) + user_text
         who = f"{opts.user} ({user})" if run_parts and facts.user is None else user
-        self.finding("USR001", f"{self.label} ran as root; it now runs as {who}", fixed=True)
+        owns = f"; it owns its folder {self._writes.app_dir}, not the files in it" if app_folder else ""
+        self.finding("USR001", f"{self.label} ran as root; it now runs as {who}{owns}", fixed=True)
         edits = []
         # the classic builder discards what a RUN changes in a declared VOLUME: chown before it
-        volume = next((v for v in stage.of("VOLUME") if v.start <= anchor.start), None)
         if run_text and volume is not None:
             edits.append(self.doc.insert_before(volume, run_text))
             run_text = ""
+        if app_parts:  # the copied files exist only after the COPY lines: a RUN of its own there
+            run_text = self.doc.render_instruction("RUN", app_parts[0], *[f"&& {p}" for p in app_parts[1:]], indent=indent)
         if explicit_root is not None and explicit_root.start > anchor.start:
             return edits + [self.doc.replace(explicit_root, run_text + user_text)]
         return edits + [self.doc.insert_after(anchor, run_text + user_text)]
@@ -302,6 +325,66 @@ class _StageFix:
                 continue
             keep.append(path)
         return keep
+
+    def _app_writes(self):
+        """What the app writes in its folder (fixer.appwrites), read once and only here: for
+        a stage that gets a new user."""
+        if not hasattr(self, "_writes"):
+            from .. import appwrites
+
+            self._writes = appwrites.find(self.analysis, self.stage)
+        return self._writes
+
+    def _app_write_parts(self, uid: int, gid: int, done: list[str]) -> list[str]:
+        """``chown`` (no -R) of the app folder and of the files and folders the app writes,
+        ``chown -R`` of its data folders: the code stays root's and read-only. A finding says
+        what and why."""
+        writes = self._app_writes()
+        if writes is None:
+            return []
+        owned = [p for p in writes.folders + writes.files if _SAFE_PATH.match(p) and p not in done]
+        trees = [p for p in writes.trees if _SAFE_PATH.match(p) and p not in done]
+        parts = []
+        if owned:
+            parts.append(f"chown {uid}:{gid} {' '.join(owned)}")
+        if trees:
+            parts.append(f"chown -R {uid}:{gid} {' '.join(trees)}")
+        if writes.found:
+            made = owned[1:] + trees
+            self.finding(
+                "USR008",
+                f"the app writes in its folder {writes.app_dir}: made it the user's own (not -R: the code stays "
+                f"read-only){', and ' + ', '.join(made) + ' writable' if made else ''}; why: "
+                + "; ".join(writes.reasons[:8]) + (f" (+{len(writes.reasons) - 8} more)" if len(writes.reasons) > 8 else "")
+                + (f"; not changed, outside it: {', '.join(writes.outside[:4])}" if writes.outside else ""),
+                fixed=True,
+            )
+        elif writes.outside:
+            self.result.add(
+                CODES, "USR008", self.line, f"the app writes outside its folder, left as it is: {', '.join(writes.outside[:4])}",
+                fix="none",
+            )
+        return parts
+
+    def _home_without_user_tools(self, family) -> str | None:
+        """The ``ENV HOME`` an image without user tools needs (the catalogue's family ``home``):
+        None when its /etc/passwd already gives the user a home, or when no writable folder is
+        known (then a finding says so)."""
+        if family.home is None:
+            base = self.stage.root_image.base_text or "the base image"
+            self._no_home(f"{base} has no user tools" if base == family.name else f"{base} ({family.name}) has no user tools")
+            return None
+        if family.home_in_passwd or not _SAFE_PATH.match(family.home):
+            return None
+        return family.home
+
+    def _no_home(self, why: str) -> None:
+        self.finding(
+            "USR009",
+            f"{why} and no folder the user can write is known: $HOME is not writable, so tools that "
+            "write under it at run time (go run, npm, pip, matplotlib...) fail; copy a folder in with "
+            f"--chown={self.options.uid}:{self.options.gid} and set ENV HOME to it",
+        )
 
     def _writable_parts(self, dirs: list[str], uid: int, gid: int) -> list[str]:
         if not dirs:

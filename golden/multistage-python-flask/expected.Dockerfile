@@ -17,7 +17,10 @@ WORKDIR /app
 COPY --from=builder /opt/venv /opt/venv
 COPY --from=builder /app /app
 RUN groupadd --system --gid 10001 app \
-    && useradd --system --no-log-init --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin app
+    && useradd --system --no-log-init --uid 10001 --gid 10001 --no-create-home --home-dir /home/app --shell /usr/sbin/nologin app \
+    && mkdir -p /home/app \
+    && chown 10001:10001 /home/app \
+    && chown 10001:10001 /app
 USER 10001:10001
 EXPOSE 5000
 CMD ["python", "app.py"]

@@ -3,6 +3,8 @@ COPY . /app
 RUN pip install --no-cache-dir \
     /app
 RUN groupadd --system --gid 10001 app \
-    && useradd --system --no-log-init --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin app
+    && useradd --system --no-log-init --uid 10001 --gid 10001 --no-create-home --home-dir /home/app --shell /usr/sbin/nologin app \
+    && mkdir -p /home/app \
+    && chown 10001:10001 /home/app
 USER 10001:10001
 CMD ["python", "-m", "app"]

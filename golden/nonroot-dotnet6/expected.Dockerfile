@@ -2,6 +2,9 @@ FROM mcr.microsoft.com/dotnet/runtime:7.0
 WORKDIR /app
 COPY out/ .
 RUN groupadd --system --gid 10001 app \
-    && useradd --system --no-log-init --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin app
+    && useradd --system --no-log-init --uid 10001 --gid 10001 --no-create-home --home-dir /home/app --shell /usr/sbin/nologin app \
+    && mkdir -p /home/app \
+    && chown 10001:10001 /home/app \
+    && chown 10001:10001 /app
 USER 10001:10001
 ENTRYPOINT ["dotnet", "Worker.dll"]

@@ -1,6 +1,8 @@
 from python:3.12-slim
 run pip install --no-cache-dir flask
 run groupadd --system --gid 10001 app \
-    && useradd --system --no-log-init --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin app
+    && useradd --system --no-log-init --uid 10001 --gid 10001 --no-create-home --home-dir /home/app --shell /usr/sbin/nologin app \
+    && mkdir -p /home/app \
+    && chown 10001:10001 /home/app
 user 10001:10001
 cmd ["flask", "run"]
