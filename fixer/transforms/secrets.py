@@ -1,0 +1,680 @@
+"""SEC: credentials out of the image: build arguments and copied credential files become build secrets.
+
+## What it does
+A build argument whose name says it holds a credential (``NPM_TOKEN``, ``GITHUB_TOKEN``,
+``*_PASSWORD``, ``*_SECRET``, ``PIP_EXTRA_INDEX_URL``, ...; the names are data in
+``fixer/data/secrets.toml``) and that RUN lines use becomes a build secret: each RUN that
+uses it (names it, ``$NPM_TOKEN``, or calls a program that reads it from the environment,
+``pip`` for ``PIP_EXTRA_INDEX_URL``) gets ``--mount=type=secret,id=npm_token`` and exports the
+variable from the mounted file for its script (``export NPM_TOKEN="$(cat
+/run/secrets/npm_token)" && ...``), and the ``ARG`` is removed from every stage that declares
+it, the global one included. A credentials file (``.npmrc``, ``pip.conf``, ``.netrc``, ...)
+that a COPY puts in a layer and a later ``rm`` deletes becomes a secret mounted at the same
+path on the RUN lines between the two; the COPY (or that one source of it) and the ``rm`` go.
+An ``ENV`` with a secret name or a value that looks like a credential is reported; nothing
+can move it automatically (it is in the container's environment at run time).
+
+Why ``target`` (the file) and ``cat`` rather than ``env=``: ``env=`` in a secret mount needs
+BuildKit's Dockerfile frontend 1.10 (2024). buildah 1.28 and podman 4.3 (Debian 12) reject it
+("secret should have syntax id=id[,target=path,required=bool,mode=uint,uid=uint,gid=uint"), and
+the BuildKit built into Docker 20.10 predates it; a secret file under ``/run/secrets`` works on
+all of them. A RUN that may run as a non-root user gets ``mode=0444`` (secret files are
+root-only, 0400, by default).
+
+## Why is this bad?
+Docker and buildah record the value of every build argument in scope in the history of each
+later RUN (``docker history --no-trunc`` shows ``|1 NPM_TOKEN=...``), for anyone who can pull
+the image. A file copied in one layer and deleted in a later one stays in the first layer.
+An ENV value is in the image config and in every container's environment.
+
+## Example
+    FROM node:18
+    ARG NPM_TOKEN
+    COPY package.json .
+    RUN npm config set //registry.npmjs.org/:_authToken "$NPM_TOKEN" && npm install
+
+built with ``docker build --build-arg NPM_TOKEN=...``.
+
+## Use instead
+    FROM node:18
+    COPY package.json .
+    RUN --mount=type=secret,id=npm_token export NPM_TOKEN="$(cat /run/secrets/npm_token)" && npm config set //registry.npmjs.org/:_authToken "$NPM_TOKEN" && npm install
+
+built with ``docker build --secret id=npm_token,env=NPM_TOKEN .`` (the finding gives the
+exact command; podman and buildah take the same ``--secret``).
+
+## Fix safety
+Unsafe: the image is now built with ``--secret`` instead of ``--build-arg`` (and ``RUN
+--mount`` needs BuildKit, or buildah/podman), so it is applied only with ``--unsafe-fixes``;
+otherwise the finding says what it would do. A program that reads the variable from its
+environment without the RUN naming it and without being listed as a reader (a script that
+reads ``$NPM_TOKEN`` itself) no longer sees it. Left alone, with a finding that says why: an
+argument with a default value (a credential written in the Dockerfile is in the repository:
+it is never copied anywhere, and must be rotated), one used in FROM, COPY/ADD, ENV, LABEL,
+WORKDIR, another ARG or a RUN flag (its value reaches the image some other way), one used by
+a heredoc or exec-form RUN, under a ``SHELL`` other than ``/bin/sh``, or by no RUN that can be
+seen; a credentials file that is not removed later, removed after a ``cd`` or inside a
+compound command, copied with ``--chmod`` or to a path that cannot be worked out. Values are
+never printed: findings say ``NAME=****``.
+
+## References
+Docker: "Build secrets" (``RUN --mount=type=secret``) and the SecretsUsedInArgOrEnv build
+check; hadolint DL3000-adjacent advice; CIS Docker Benchmark 4.10 ("Ensure secrets are not
+stored in Dockerfiles"); Trivy/Checkov secret scanning.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+from ..analysis import Analysis, Stage, arg_defaults, is_root_user
+from ..document import Document, Edit
+from ..options import Options
+from ..parser import Instruction
+from ..shellusage import Command, script_of, simple_commands, stage_usage
+from . import Result
+
+# code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
+CODES = {
+    "SEC001": ("warning", "A build argument that holds a secret reaches the image's history", "unsafe"),
+    "SEC002": ("warning", "A credentials file is copied into a layer and removed later", "unsafe"),
+    "SEC003": ("warning", "An ENV holds a secret: it stays in the image config", "none"),
+    "SEC004": ("warning", "A secret build argument cannot be moved to a build secret", "none"),
+    "SEC005": ("warning", "A copied credentials file cannot be moved to a build secret", "none"),
+}
+
+# instructions whose arguments the builder expands with build arguments (not RUN, which
+# gets them as environment variables, nor CMD/ENTRYPOINT/HEALTHCHECK, which it never expands)
+_EXPANDED = {"ADD", "COPY", "ENV", "EXPOSE", "FROM", "LABEL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR", "ONBUILD", "ARG"}
+_SHELL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SECRET_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+_MOUNT_PATH = re.compile(r"^/[A-Za-z0-9._@+/-]*$")  # nothing that could end the --mount value
+_SHOWN = 6
+_COMMAND = "\0command\0"  # stands for the build command in a message until every fix is known
+
+
+@cache
+def data() -> dict:
+    return tomllib.loads(resources.files("fixer.data").joinpath("secrets.toml").read_text(encoding="utf-8"))
+
+
+def secret_name(name: str) -> bool:
+    """Whether an ARG/ENV name says it holds a credential (BuildKit's SecretsUsedInArgOrEnv
+    rule, plus the whole names of ``credential_names``)."""
+    names = data()["names"]
+    upper = name.upper()
+    if upper in names["allowed_names"]:
+        return False
+    if upper in names["credential_names"]:
+        return True
+    tokens = name.lower().split("_")
+    return any(t in names["denied"] for t in tokens) and not any(t in names["allowed"] for t in tokens)
+
+
+def secret_value(value: str) -> str | None:
+    """What a value looks like (``a GitHub token``) when it looks like a credential."""
+    for label, regex in data()["values"].items():
+        if re.search(regex, value):
+            return label
+    return None
+
+
+def masked(name: str, value: str | None) -> str:
+    """``NAME=****``: the way every finding shows a secret (never its value)."""
+    return f"{name}=****" if value else name
+
+
+def _refs(name: str) -> re.Pattern:
+    return re.compile(rf"\$(?:\{{{re.escape(name)}\b|{re.escape(name)}\b)")
+
+
+def _lines(lines: list[int]) -> str:
+    shown = ", ".join(str(n) for n in lines[:_SHOWN])
+    more = f" and {len(lines) - _SHOWN} more" if len(lines) > _SHOWN else ""
+    return ("line " if len(lines) == 1 else "lines ") + shown + more
+
+
+def _program(cmd: Command) -> str:
+    words = cmd.words
+    if cmd.name.startswith("python") and words[1:3] == ["-m", "pip"]:
+        return "pip"
+    return cmd.name
+
+
+def _user_before(stage: Stage, instr: Instruction) -> str | None:
+    """The user a RUN runs as: the last USER before it in its stage or the stages it is
+    built from, else the base image's default from the catalogue (None: root, as usual)."""
+    current: Stage | None = stage
+    limit: int | None = instr.start
+    while current is not None:
+        users = [i for i in current.instructions if i.cmd == "USER" and (limit is None or i.start < limit)]
+        if users:
+            return (users[-1].value or [""])[0]
+        if current.parent is None:
+            return current.facts.runs_as
+        current, limit = current.parent, None
+    return None
+
+
+def _non_root(stage: Stage, instr: Instruction) -> bool:
+    user = _user_before(stage, instr)
+    return user is not None and ("$" in user or not is_root_user(user))
+
+
+def _has_shell(stage: Stage) -> bool:
+    current: Stage | None = stage
+    while current is not None:
+        if current.of("SHELL"):
+            return True
+        current = current.parent
+    return False
+
+
+def _workdir_at(stage: Stage, instr: Instruction) -> str | None:
+    """The working folder at an instruction; None when it cannot be known (no WORKDIR up to
+    the base image, whose own default the catalogue does not record, or a variable)."""
+    chain: list[tuple[Stage, int | None]] = []
+    current: Stage | None = stage
+    limit: int | None = instr.start
+    while current is not None:
+        chain.append((current, limit))
+        current, limit = current.parent, None
+    path: str | None = None
+    for current, limit in reversed(chain):
+        for w in current.of("WORKDIR"):
+            if limit is not None and w.start >= limit:
+                break
+            value = (w.value or [""])[0]
+            if "$" in value or not value:
+                return None
+            path = posixpath.normpath(value if value.startswith("/") or path is None else posixpath.join(path, value))
+            if not path.startswith("/"):
+                return None
+    return path
+
+
+def _editable(doc: Document, run: Instruction) -> bool:
+    """Whether a shell-form RUN takes a flag after its keyword and a command before its script
+    (the script still parses with one more command in front)."""
+    found = script_of(run)
+    if found is None or found[1] < 0 or run.source_offset(found[1]) is None or doc.add_flag(run, "--x") is None:
+        return False
+    return simple_commands('export X="$(cat /run/secrets/x)" && ' + found[0]) is not None
+
+
+def _copies_again(instr: Instruction, base: str) -> bool:
+    """Whether a COPY/ADD from the build context may bring the file ``base`` back."""
+    if instr.cmd not in ("COPY", "ADD") or any(f.startswith("--from") for f in instr.flags or []):
+        return False
+    sources = (instr.value or [])[:-1]
+    return any(s in (".", "./") or posixpath.basename(s.rstrip("/")) == base or "*" in s for s in sources)
+
+
+def _source_range(doc: Document, instr: Instruction, start: int, end: int) -> tuple[int, int] | None:
+    """Source range of ``instr.text[start:end]`` (it may cross line continuations); None when
+    an end is not in the source or a comment line lies inside it (the user's text)."""
+    first = instr.source_offset(start)
+    last = instr.source_offset(end - 1) if end > start else first
+    if first is None or last is None:
+        return None
+    inner = doc.text[first : last + 1]
+    if any(line.lstrip(" \t").startswith("#") for line in inner.splitlines()[1:]):
+        return None
+    return first, last + 1
+
+
+@dataclass
+class _RunChange:
+    """What the fixes add to one RUN: secret mounts and variables exported from them."""
+
+    run: Instruction
+    mounts: list[str] = field(default_factory=list)
+    exports: list[tuple[str, str]] = field(default_factory=list)  # (variable, secret id)
+
+
+@dataclass
+class _Fix:
+    """One secret's whole fix: applied completely or not at all."""
+
+    code: str
+    line: int
+    done: str  # the finding's message when applied
+    held: str  # ... when held back
+    flag: str  # what ``--secret`` passes: ``id=npm_token,env=NPM_TOKEN``
+    runs: list[tuple[Instruction, str, tuple[str, str] | None]]  # (RUN, mount, export)
+    removals: list[tuple[int, int]]  # source ranges to delete
+    args: list[tuple[Instruction, str]] = field(default_factory=list)  # (ARG, name) to remove
+
+
+class Secrets:
+    code = "SEC"
+    name = "secrets"
+    summary = "Move secret build arguments and copied credential files to build secrets (RUN --mount=type=secret); report secret ENV."
+    edits_dockerfile = True
+
+    def apply(self, doc: Document, analysis: Analysis, options: Options) -> Result:
+        result = Result()
+        fixes: list[_Fix] = []
+        ids: dict[str, str] = {}  # secret id -> what it carries (two secrets never share one)
+        _Args(doc, analysis, result, fixes, ids).run()
+        _Files(doc, analysis, result, fixes, ids).run()
+        _env(analysis, result)
+        # every finding gives the one build command that passes all of the file's secrets
+        command = _command(analysis, [fix.flag for fix in fixes])
+        for fix in fixes:
+            message = (fix.done if options.unsafe_fixes else fix.held).replace(_COMMAND, command)
+            result.add(CODES, fix.code, fix.line, message, fixed=options.unsafe_fixes)
+        if options.unsafe_fixes and fixes:
+            result.edits += _edits(doc, fixes)
+        return result
+
+
+def _command(analysis: Analysis, flags: list[str]) -> str:
+    """The build command that passes the secrets: ``docker build [-f NAME] --secret ... .``"""
+    name = analysis.path.name if analysis.path is not None else "Dockerfile"
+    dash_f = "" if name == "Dockerfile" else f"-f {name} "
+    return f"docker build {dash_f}" + "".join(f"--secret {flag} " for flag in flags) + "."
+
+
+def _edits(doc: Document, fixes: list[_Fix]) -> list[Edit]:
+    edits: list[Edit] = []
+    changes: dict[int, _RunChange] = {}
+    for fix in fixes:
+        for run, mount, export in fix.runs:
+            change = changes.setdefault(run.start, _RunChange(run))
+            if mount not in change.mounts:
+                change.mounts.append(mount)
+            if export and export not in change.exports:
+                change.exports.append(export)
+        edits += [Edit(s, e, "") for s, e in fix.removals]
+    for change in changes.values():
+        flag = doc.add_flag(change.run, " ".join(change.mounts))
+        assert flag is not None  # checked when the fix was planned
+        edits.append(flag)
+        if change.exports:
+            _script, at = script_of(change.run)
+            pos = change.run.source_offset(at)
+            assignments = " ".join(f'{var}="$(cat /run/secrets/{sid})"' for var, sid in change.exports)
+            edits.append(Edit(pos, pos, f"export {assignments} && "))
+    # ARG instructions: deleted when every name they declare goes, else one word at a time
+    by_arg: dict[int, tuple[Instruction, set[str]]] = {}
+    for fix in fixes:
+        for arg, name in fix.args:
+            by_arg.setdefault(arg.start, (arg, set()))[1].add(name)
+    for arg, names in by_arg.values():
+        declared = list(arg_defaults(arg))
+        if set(declared) <= names:
+            edits.append(doc.replace(arg, ""))
+            continue
+        for name in names:
+            edits.append(_word_removal(doc, arg, name))  # checked when planned
+    return edits
+
+
+def _word_removal(doc: Document, instr: Instruction, word: str) -> Edit | None:
+    """Delete one whitespace-separated word of an instruction and the blanks after it, when it
+    lies on one line."""
+    after = instr.text.find(instr.keyword) + len(instr.keyword)
+    span = doc.find_word(instr, word, after)
+    if span is None:
+        return None
+    start, end = span
+    text = instr.text
+    while end < len(text) and text[end] in " \t":
+        end += 1
+    if end == len(text):  # the last word: take the blanks before it instead
+        end = span[1]
+        while start > 0 and text[start - 1] in " \t":
+            start -= 1
+    return doc.replace_span(instr, start, end, "")
+
+
+# ---------------------------------------------------------------------------- ARG
+
+
+class _Args:
+    def __init__(self, doc: Document, analysis: Analysis, result: Result, fixes: list[_Fix], ids: dict[str, str]) -> None:
+        self.doc, self.analysis, self.result, self.fixes, self.ids = doc, analysis, result, fixes, ids
+        self.secrets = data()
+
+    def why(self, name: str, defaults: list[str | None]) -> str | None:
+        """Why this ARG looks like a secret; None when it does not."""
+        for value in defaults:
+            label = secret_value(value) if value else None
+            if label:
+                return f"its default holds what looks like {label}"
+        if name.upper() in self.secrets["names"]["url_names"]:
+            if all(not v for v in defaults):
+                return "a package-index URL passed at build time carries the index's user and password"
+            return None  # a URL written in the file: a credential only when it holds one (above)
+        if secret_name(name):
+            return "the name says it holds a secret"
+        return None
+
+    def run(self) -> None:
+        decls: dict[str, list[tuple[Stage | None, Instruction, str | None]]] = {}
+        for instr in self.doc.instructions:
+            if instr.cmd == "FROM":
+                break
+            if instr.cmd == "ARG":
+                for name, value in arg_defaults(instr).items():
+                    decls.setdefault(name, []).append((None, instr, value))
+        for stage in self.analysis.stages:
+            for instr in stage.of("ARG"):
+                for name, value in arg_defaults(instr).items():
+                    decls.setdefault(name, []).append((stage, instr, value))
+        for name, found in decls.items():
+            in_stages = [d for d in found if d[0] is not None]
+            why = self.why(name, [v for _, _, v in found])
+            if why is None or not in_stages:
+                continue  # a global ARG that no stage declares reaches FROM lines only
+            self.one(name, found, in_stages, why)
+
+    def refuse(self, name: str, line: int, why: str, reason: str, value: str | None) -> None:
+        self.result.add(CODES, "SEC004", line, f"ARG {masked(name, value)} ({why}): {reason}; left as it is")
+
+    def one(self, name: str, found: list, in_stages: list, why: str) -> None:
+        line = in_stages[0][1].start_line
+        value = next((v for _, _, v in found if v), None)
+        if value:
+            self.refuse(
+                name, line, why,
+                "its default value is written in the Dockerfile, and so in the repository: rotate it, "
+                "delete the default and pass it with --secret (RUN --mount=type=secret); imgfix does not copy it anywhere",
+                value,
+            )
+            return
+        if not _SHELL_NAME.match(name):
+            self.refuse(name, line, why, "not a shell variable name", None)
+            return
+        refs = _refs(name)
+        readers = set(self.secrets["readers"].get(name.upper(), []))
+        own = {id(instr) for _, instr, _ in found}
+        for instr in self.doc.instructions:
+            if instr.cmd in _EXPANDED and id(instr) not in own and refs.search(instr.text):
+                self.refuse(name, line, why, f"{instr.keyword} at line {instr.start_line} uses it, so its value reaches the image or the build another way", None)
+                return
+        users: list[tuple[Stage, Instruction]] = []
+        seen: set[int] = set()
+        for stage, decl, _ in in_stages:
+            for run in stage.of("RUN"):
+                if run.start <= decl.start or id(run) in seen:
+                    continue
+                seen.add(id(run))
+                texts = [run.text] + [h.content for h in run.heredocs]
+                named = any(refs.search(t) for t in texts)
+                usage = stage_usage([run])
+                called = sorted({_program(c) for c in usage.commands} & readers)
+                if not named and not called:
+                    continue
+                reason = None
+                if any(refs.search(f) for f in run.flags or []):
+                    reason = f"the flags of the RUN at line {run.start_line} use it"
+                elif run.heredocs:
+                    reason = f"the RUN at line {run.start_line} is a heredoc script, which imgfix does not edit"
+                elif run.json:
+                    reason = f"the RUN at line {run.start_line} is in exec form (no shell to read the secret file)"
+                elif _has_shell(stage):
+                    reason = f"a SHELL instruction changes the shell the RUN at line {run.start_line} runs in"
+                elif usage.unparsed:
+                    reason = f"the shell parser cannot read the RUN at line {run.start_line}"
+                elif not _editable(self.doc, run):
+                    reason = f"the RUN at line {run.start_line} cannot be edited in place"
+                if reason:
+                    self.refuse(name, line, why, reason, None)
+                    return
+                users.append((stage, run))
+        if not users:
+            self.refuse(
+                name, line, why,
+                f"no RUN line uses it by name (${name}) or through a program known to read it, so where to mount "
+                "it cannot be told (a script may read it from its environment)",
+                None,
+            )
+            return
+        sid = name.lower()
+        if not _SECRET_ID.match(sid) or self.ids.get(sid, name) != name:
+            self.refuse(name, line, why, f"the secret id {sid} is taken", None)
+            return
+        args = []
+        for _, decl, _ in found:
+            if len(arg_defaults(decl)) > 1 and _word_removal(self.doc, decl, name) is None:
+                self.refuse(name, line, why, f"the ARG at line {decl.start_line} declares several names over several lines", None)
+                return
+            args.append((decl, name))
+        self.ids[sid] = name
+        runs = []
+        for stage, run in users:
+            mount = f"--mount=type=secret,id={sid}" + (",mode=0444" if _non_root(stage, run) else "")
+            runs.append((run, mount, (name, sid)))
+        flag = f"id={sid},env={name}"
+        command = _COMMAND
+        where = _lines([r.start_line for _, r in users])
+        decl_lines = _lines(sorted({d.start_line for _, d, _ in found}))
+        self.fixes.append(_Fix(
+            "SEC001", line,
+            done=(
+                f"ARG {name} ({why}) was recorded in the history of every later RUN: it is now a build secret "
+                f"mounted only on the RUN at {where}, and the ARG ({decl_lines}) is gone. Build with `{command}` "
+                f"({name} set in the environment; podman and buildah take the same --secret) instead of --build-arg {name}"
+            ),
+            held=(
+                f"ARG {name} ({why}) is recorded in the history of every later RUN: --unsafe-fixes mounts it as a "
+                f"build secret only on the RUN at {where} and removes the ARG ({decl_lines}); the build then needs "
+                f"`{command}` instead of --build-arg {name}"
+            ),
+            flag=flag, runs=runs, removals=[], args=args,
+        ))
+
+
+# ---------------------------------------------------------------------------- files
+
+
+class _Files:
+    def __init__(self, doc: Document, analysis: Analysis, result: Result, fixes: list[_Fix], ids: dict[str, str]) -> None:
+        self.doc, self.analysis, self.result, self.fixes, self.ids = doc, analysis, result, fixes, ids
+        self.names = set(data()["files"]["names"])
+        final = analysis.final_stage
+        self.shipped: set[int] = set()  # stages whose files end up in the final image
+        while final is not None:
+            self.shipped.add(final.index)
+            final = final.parent
+
+    def run(self) -> None:
+        for stage in self.analysis.stages:
+            for copy in stage.of("COPY"):
+                if copy.heredocs or any(f.startswith("--from") for f in copy.flags or []):
+                    continue
+                words = list(copy.value or [])
+                for src in words[:-1]:
+                    base = posixpath.basename(src.rstrip("/"))
+                    if base in self.names and not any(c in src for c in "*?[$"):
+                        self.one(stage, copy, src, base, words)
+
+    def refuse(self, copy: Instruction, src: str, reason: str) -> None:
+        self.result.add(CODES, "SEC005", copy.start_line, f"COPY {src}: a credentials file in a layer of the image; {reason}; left as it is")
+
+    def one(self, stage: Stage, copy: Instruction, src: str, base: str, words: list[str]) -> None:
+        dest = words[-1]
+        flags = copy.flags or []
+        if copy.json:
+            return self.refuse(copy, src, "the COPY is in JSON form")
+        if any(f.startswith(("--chmod", "--parents", "--exclude")) or "$" in f for f in flags):
+            return self.refuse(copy, src, "its COPY flags (--chmod, --parents, --exclude, variables) have no secret-mount equivalent")
+        workdir = _workdir_at(stage, copy)
+        if "$" in dest:
+            return self.refuse(copy, src, "its destination uses a variable")
+        if not dest.startswith("/"):
+            if workdir is None:
+                return self.refuse(copy, src, "the destination is relative and the working folder is not known")
+            dest = posixpath.join(workdir, dest)
+        if len(words) > 2 or words[-1].endswith("/") or words[-1] in (".", "./"):
+            target = posixpath.join(dest, base)
+        elif posixpath.basename(dest.rstrip("/")) == base:
+            target = dest
+        else:
+            return self.refuse(copy, src, f"whether {words[-1]} is a folder cannot be told")
+        target = posixpath.normpath(target)
+        if not _MOUNT_PATH.match(target):
+            return self.refuse(copy, src, f"the path {target} cannot be written into a --mount flag")
+        rm = None
+        between: list[Instruction] = []
+        for instr in stage.instructions:
+            if instr.start <= copy.start:
+                continue
+            if _copies_again(instr, base):
+                return self.refuse(copy, src, f"the {instr.keyword} at line {instr.start_line} may copy it again")
+            if instr.cmd != "RUN":
+                continue
+            between.append(instr)
+            found = self.find_rm(stage, instr, target)
+            if isinstance(found, str):
+                return self.refuse(copy, src, found)
+            if found is not None:
+                rm = (instr, found)
+                break
+        if rm is None:
+            if stage.index in self.shipped:
+                self.refuse(copy, src, "no later RUN of the stage removes it, so the image keeps it (mount it with "
+                            "RUN --mount=type=secret where it is used if only the build needs it)")
+            return None
+        sid = re.sub(r"[^a-z0-9_.-]", "_", base.lstrip(".").lower()) or "secret"
+        if self.ids.get(sid, target) != target:
+            return self.refuse(copy, src, f"the secret id {sid} is taken")
+        # the COPY: deleted, or this one source of several
+        removals: list[tuple[int, int]] = []
+        if len(words) == 2:
+            edit = self.doc.replace(copy, "")
+        else:
+            edit = _word_removal(self.doc, copy, src)
+            if edit is None:
+                return self.refuse(copy, src, "its sources are spread over several lines")
+        removals.append((edit.start, edit.end))
+        run_rm, rm_range = rm
+        removals.append(rm_range)
+        owner = ""
+        chown = next((f.split("=", 1)[1] for f in flags if f.startswith("--chown=")), None)
+        if chown is not None and re.match(r"^\d+(:\d+)?$", chown):
+            uid, _, gid = chown.partition(":")
+            owner = f",uid={uid},gid={gid or uid}"
+        runs = []
+        for run in between:
+            if run is run_rm and rm_range == (self.doc.line_start(run.start), run.end):
+                continue  # the RUN only removed the file: it goes
+            if self.doc.add_flag(run, "--x") is None:
+                return self.refuse(copy, src, f"the RUN at line {run.start_line} cannot be edited in place")
+            mode = ",mode=0444" if not owner and (chown is not None or _non_root(stage, run)) else ""
+            runs.append((run, f"--mount=type=secret,id={sid},target={target},required=true{owner}{mode}", None))
+        self.ids[sid] = target
+        flag = f"id={sid},src={posixpath.normpath(src)}"
+        command = _COMMAND
+        where = _lines([r.start_line for r, _, _ in runs]) if runs else "no line (nothing used it)"
+        self.fixes.append(_Fix(
+            "SEC002", copy.start_line,
+            done=(
+                f"COPY {src} put {base} in a layer that the rm at line {run_rm.start_line} cannot take back: it is now a "
+                f"secret mounted at {target} on the RUN at {where}, and the COPY and the rm are gone. Build with `{command}`"
+            ),
+            held=(
+                f"COPY {src} puts {base} in a layer that the rm at line {run_rm.start_line} cannot take back: "
+                f"--unsafe-fixes mounts it as a secret at {target} on the RUN at {where} and drops the COPY and the rm; "
+                f"the build then needs `{command}`"
+            ),
+            flag=flag, runs=runs, removals=removals,
+        ))
+        return None
+
+    def find_rm(self, stage: Stage, run: Instruction, target: str) -> tuple[int, int] | str | None:
+        """The source range that removes ``target`` from this RUN (the ``rm``, or one of its
+        words), a reason it cannot be removed, or None when this RUN does not remove it."""
+        usage = stage_usage([run])
+        workdir = _workdir_at(stage, run)
+        moved = False  # a cd before: relative paths are no longer known
+        for cmd in usage.commands:
+            if cmd.name == "cd":
+                moved = True
+            if cmd.name != "rm":
+                continue
+            args = [(i, w) for i, w in enumerate(cmd.words) if i and not w.startswith("-")]
+            for i, word in args:
+                if word.startswith("/"):
+                    path = posixpath.normpath(word)
+                elif moved or workdir is None:
+                    if posixpath.basename(word) == posixpath.basename(target):
+                        return f"the rm at line {run.start_line} names it relative to a folder that cannot be known"
+                    continue
+                else:
+                    path = posixpath.normpath(posixpath.join(workdir, word))
+                if path != target:
+                    continue
+                if cmd.spans[i] is None or run.heredocs or run.json:
+                    return f"the rm at line {run.start_line} is in a script imgfix does not edit"
+                return self.rm_range(run, cmd, i, len(args), len(usage.commands))
+        return None
+
+    def rm_range(self, run: Instruction, cmd: Command, i: int, n_args: int, n_commands: int) -> tuple[int, int] | str:
+        text = run.text
+        why = f"the rm at line {run.start_line} is part of a compound command"
+        if n_args > 1:  # ``rm -f .npmrc other``: only this word goes
+            start, end = cmd.spans[i]
+            while start > 0 and text[start - 1] in " \t":
+                start -= 1
+            new_script = text[:start] + text[end:]
+        else:
+            start, end = cmd.spans[0][0], cmd.spans[-1][1]
+            if n_commands == 1:
+                _script, at = script_of(run)
+                if text[at:start].strip() or text[end:].strip():
+                    return why
+                return self.doc.line_start(run.start), run.end  # the whole RUN
+            before = re.search(r"\s*(?<![|&;])(&&|;)\s*$", text[:start])
+            after = re.match(r"\s*(&&|;)(?![&;|])\s*", text[end:])
+            _script, at = script_of(run)
+            if before and before.start() > at:
+                start = before.start()
+                if text[end:].strip() and not re.match(r"\s*(&&|;)(?![&;|])", text[end:]):
+                    return why
+            elif after and not text[at:start].strip():
+                end += after.end()
+            else:
+                return why
+            new_script = text[:start] + text[end:]
+        _script, at = script_of(run)
+        if simple_commands(new_script[at:]) is None:
+            return why
+        found = _source_range(self.doc, run, start, end)
+        return found if found is not None else f"the rm at line {run.start_line} has comments inside it"
+
+
+# ---------------------------------------------------------------------------- ENV
+
+
+def _env(analysis: Analysis, result: Result) -> None:
+    for instr in analysis.doc.instructions:
+        if instr.cmd != "ENV":
+            continue
+        words = list(instr.value or [])
+        for name, value in [(words[i], words[i + 1]) for i in range(0, len(words) - 1, 3)]:
+            label = secret_value(value) if value else None
+            if label:
+                why = f"holds what looks like {label}"
+            elif value and secret_name(name):
+                why = "the name says it holds a secret"
+            else:
+                continue
+            copies = re.fullmatch(r"\$\{?(\w+)\}?", value)
+            how = f"copies build argument {copies.group(1)} into" if copies else "is written in the Dockerfile and stays in"
+            result.add(
+                CODES, "SEC003", instr.start_line,
+                f"ENV {masked(name, value)} ({why}) {how} the image config (docker inspect) and every container's "
+                "environment: pass it when the container starts (a runtime secret), or to one build step with "
+                "RUN --mount=type=secret",
+            )
+
+
+TRANSFORM = Secrets()
