@@ -543,7 +543,7 @@ class _Files:
                 self.refuse(copy, src, "no later RUN of the stage removes it, so the image keeps it (mount it with "
                             "RUN --mount=type=secret where it is used if only the build needs it)")
             return None
-        sid = re.sub(r"[^a-z0-9_.-]", "_", base.lstrip(".").lower()) or "secret"
+        sid = re.sub(r"[^a-z0-9_-]", "_", base.lstrip(".").lower()) or "secret"
         if self.ids.get(sid, target) != target:
             return self.refuse(copy, src, f"the secret id {sid} is taken")
         # the COPY: deleted, or this one source of several
