@@ -124,7 +124,7 @@ def test_secrets_reach_the_build_and_not_the_image(buildenv, tmp_path):  # noqa:
         # 3. the same command with another token fails: the step really reads the secret
         argv[argv.index("-t") + 1] = f"{tag}:missing"
         missing = _podman(*argv, cwd=tmp_path, env={**os.environ, "NPM_TOKEN": "wrong"})
-        assert missing.returncode != 0 and "installed" not in _podman("images", "--format", "{{.Tag}}", tag).stdout.split()
+        assert missing.returncode != 0, missing.stdout[-2000:]
     finally:
         for image in images + [f"{tag}:missing"]:
             _podman("rmi", "-f", image)
