@@ -105,6 +105,30 @@ def test_two_names_in_one_run_and_one_arg_instruction():
     assert findings == [(2, "SEC001", "fixed"), (3, "SEC001", "fixed")]
 
 
+def test_a_heredoc_script_gets_the_export_as_its_first_line():
+    fixed, findings, _ = run(
+        """
+        FROM debian:bookworm
+        ARG NPM_TOKEN
+        RUN --mount=type=cache,target=/root/.npm <<EOF
+        set -e
+        npm ci --token "$NPM_TOKEN"
+        EOF
+        """
+    )
+    assert fixed == textwrap.dedent(
+        """\
+        FROM debian:bookworm
+        RUN --mount=type=secret,id=npm_token --mount=type=cache,target=/root/.npm <<EOF
+        export NPM_TOKEN="$(cat /run/secrets/npm_token)"
+        set -e
+        npm ci --token "$NPM_TOKEN"
+        EOF
+        """
+    )
+    assert findings == [(2, "SEC001", "fixed")]
+
+
 def test_crlf_and_continuations_are_kept():
     text = "FROM debian:bookworm\r\nARG NPM_TOKEN\r\nRUN set -e; \\\r\n    npm ci \\\r\n      --token=$NPM_TOKEN\r\n"
     fixed, _, _ = run(text)
@@ -119,7 +143,8 @@ REFUSED = {
     "from": ("ARG TAG_TOKEN\nFROM debian:${TAG_TOKEN}\nARG TAG_TOKEN\nRUN echo $TAG_TOKEN\n", "FROM at line 2 uses it"),
     "copy": ("FROM debian\nARG SRC_SECRET\nCOPY $SRC_SECRET /x\nRUN echo $SRC_SECRET\n", "COPY at line 3 uses it"),
     "env": ("FROM debian\nARG NPM_TOKEN\nENV NPMRC_VALUE=$NPM_TOKEN\nRUN npm ci\n", "ENV at line 3 uses it"),
-    "heredoc": ("FROM debian\nARG NPM_TOKEN\nRUN <<EOF\nnpm ci --token $NPM_TOKEN\nEOF\n", "heredoc script"),
+    "heredoc": ("FROM debian\nARG NPM_TOKEN\nRUN <<EOF bash\nnpm ci --token $NPM_TOKEN\nEOF\n", "a heredoc that imgfix does not edit"),
+    "shebang": ("FROM debian\nARG NPM_TOKEN\nRUN <<EOF\n#!/bin/bash\nnpm ci\nEOF\n", "a #! script"),
     "exec": ('FROM debian\nARG NPM_TOKEN\nRUN ["npm", "ci"]\n', "exec form"),
     "default": (f"FROM debian\nARG GH_TOKEN={GH}\nRUN gh repo clone o/r\n", "rotate it"),
     "unused": ("FROM debian\nARG DEPLOY_KEY\nRUN ./deploy.sh\n", "no RUN line uses it"),

@@ -7,8 +7,8 @@ A build argument whose name says it holds a credential (``NPM_TOKEN``, ``GITHUB_
 uses it (names it, ``$NPM_TOKEN``, or calls a program that reads it from the environment,
 ``pip`` for ``PIP_EXTRA_INDEX_URL``) gets ``--mount=type=secret,id=npm_token`` and exports the
 variable from the mounted file for its script (``export NPM_TOKEN="$(cat
-/run/secrets/npm_token)" && ...``), and the ``ARG`` is removed from every stage that declares
-it, the global one included. A credentials file (``.npmrc``, ``pip.conf``, ``.netrc``, ...)
+/run/secrets/npm_token)" && ...``; in a ``RUN <<EOF`` script, as its first line), and the
+``ARG`` is removed from every stage that declares it, the global one included. A credentials file (``.npmrc``, ``pip.conf``, ``.netrc``, ...)
 that a COPY puts in a layer and a later ``rm`` deletes becomes a secret mounted at the same
 path on the RUN lines between the two; the COPY (or that one source of it) and the ``rm`` go.
 An ``ENV`` with a secret name or a value that looks like a credential is reported; nothing
@@ -52,10 +52,12 @@ reads ``$NPM_TOKEN`` itself) no longer sees it. Left alone, with a finding that 
 argument with a default value (a credential written in the Dockerfile is in the repository:
 it is never copied anywhere, and must be rotated), one used in FROM, COPY/ADD, ENV, LABEL,
 WORKDIR, another ARG or a RUN flag (its value reaches the image some other way), one used by
-a heredoc or exec-form RUN, under a ``SHELL`` other than ``/bin/sh``, or by no RUN that can be
-seen; a credentials file that is not removed later, removed after a ``cd`` or inside a
+an exec-form RUN, by a heredoc with a ``#!`` line, a command after its marker or several
+bodies, under a ``SHELL`` instruction, or by no RUN that can be seen; a credentials file that is not removed later, removed after a ``cd`` or inside a
 compound command, copied with ``--chmod`` or to a path that cannot be worked out. Values are
-never printed: findings say ``NAME=****``.
+never printed: findings say ``NAME=****``. A RUN that writes the value into a file it keeps
+(``git config --global`` with the token, an ``.npmrc`` it does not delete) still leaves it in
+that layer: the mount only keeps it out of the history and the image config.
 
 ## References
 Docker: "Build secrets" (``RUN --mount=type=secret``) and the SecretsUsedInArgOrEnv build
@@ -215,6 +217,17 @@ def _copies_again(instr: Instruction, base: str) -> bool:
     return any(s in (".", "./") or posixpath.basename(s.rstrip("/")) == base or "*" in s for s in sources)
 
 
+def _heredoc_script(run: Instruction) -> bool:
+    """A ``RUN <<EOF`` whose one heredoc is the shell script it runs (no command after the
+    marker, no ``#!`` line): a line can go in front of the script."""
+    if len(run.heredocs) != 1 or run.json or not run.value:
+        return False
+    body = run.heredocs[0].content
+    if not re.fullmatch(r"<<-?([\"']?)\w+\1", run.value[0].strip()) or body.startswith("#!"):
+        return False
+    return simple_commands('export X="$(cat /run/secrets/x)"\n' + body) is not None
+
+
 def _source_range(doc: Document, instr: Instruction, start: int, end: int) -> tuple[int, int] | None:
     """Source range of ``instr.text[start:end]`` (it may cross line continuations); None when
     an end is not in the source or a comment line lies inside it (the user's text)."""
@@ -297,10 +310,14 @@ def _edits(doc: Document, fixes: list[_Fix]) -> list[Edit]:
         assert flag is not None  # checked when the fix was planned
         edits.append(flag)
         if change.exports:
-            _script, at = script_of(change.run)
-            pos = change.run.source_offset(at)
             assignments = " ".join(f'{var}="$(cat /run/secrets/{sid})"' for var, sid in change.exports)
-            edits.append(Edit(pos, pos, f"export {assignments} && "))
+            if change.run.heredocs:  # the first line of the script
+                pos = change.run.heredocs[0].start
+                edits.append(Edit(pos, pos, f"export {assignments}{doc.newline}"))
+            else:
+                _script, at = script_of(change.run)
+                pos = change.run.source_offset(at)
+                edits.append(Edit(pos, pos, f"export {assignments} && "))
     # ARG instructions: deleted when every name they declare goes, else one word at a time
     by_arg: dict[int, tuple[Instruction, set[str]]] = {}
     for fix in fixes:
@@ -415,15 +432,18 @@ class _Args:
                 reason = None
                 if any(refs.search(f) for f in run.flags or []):
                     reason = f"the flags of the RUN at line {run.start_line} use it"
-                elif run.heredocs:
-                    reason = f"the RUN at line {run.start_line} is a heredoc script, which imgfix does not edit"
+                elif run.heredocs and not _heredoc_script(run):
+                    reason = (
+                        f"the RUN at line {run.start_line} is a heredoc that imgfix does not edit (several "
+                        "heredocs, a command after it, or a #! script)"
+                    )
                 elif run.json:
                     reason = f"the RUN at line {run.start_line} is in exec form (no shell to read the secret file)"
                 elif _has_shell(stage):
                     reason = f"a SHELL instruction changes the shell the RUN at line {run.start_line} runs in"
                 elif usage.unparsed:
                     reason = f"the shell parser cannot read the RUN at line {run.start_line}"
-                elif not _editable(self.doc, run):
+                elif not run.heredocs and not _editable(self.doc, run):
                     reason = f"the RUN at line {run.start_line} cannot be edited in place"
                 if reason:
                     self.refuse(name, line, why, reason, None)

@@ -6,9 +6,10 @@ RUN echo "$REGISTRY_TOKEN" | base-login
 # used in ENV: the value would reach the image config anyway
 ARG NPM_TOKEN
 ENV NODE_AUTH_TOKEN=$NPM_TOKEN
-# used by a heredoc script
+# used by a heredoc script with its own interpreter
 ARG SENTRY_AUTH_TOKEN
 RUN <<EOF
+#!/bin/bash
 sentry-cli releases new "$(cat VERSION)" --auth-token "$SENTRY_AUTH_TOKEN"
 EOF
 # a default value written in the Dockerfile
