@@ -31,14 +31,14 @@ An ENV value is in the image config and in every container's environment.
     FROM node:18
     ARG NPM_TOKEN
     COPY package.json .
-    RUN npm config set //registry.npmjs.org/:_authToken "$NPM_TOKEN" && npm install
+    RUN echo "//registry.npmjs.org/:_authToken=${NPM_TOKEN}" > .npmrc && npm ci && rm .npmrc
 
 built with ``docker build --build-arg NPM_TOKEN=...``.
 
 ## Use instead
     FROM node:18
     COPY package.json .
-    RUN --mount=type=secret,id=npm_token export NPM_TOKEN="$(cat /run/secrets/npm_token)" && npm config set //registry.npmjs.org/:_authToken "$NPM_TOKEN" && npm install
+    RUN --mount=type=secret,id=npm_token export NPM_TOKEN="$(cat /run/secrets/npm_token)" && echo "//registry.npmjs.org/:_authToken=${NPM_TOKEN}" > .npmrc && npm ci && rm .npmrc
 
 built with ``docker build --secret id=npm_token,env=NPM_TOKEN .`` (the finding gives the
 exact command; podman and buildah take the same ``--secret``).
