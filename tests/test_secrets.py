@@ -178,6 +178,19 @@ def test_index_url_without_credentials_is_not_a_secret():
     assert fixed == text and findings == [(2, "SEC004", "open")] and "hunter22" not in outcome.findings[0].message
 
 
+def test_a_suppression_over_part_of_a_fix_stops_all_of_it():
+    """The pipeline drops suppressed edits one by one: an ARG removed while a RUN that needs
+    it keeps no mount would break the build."""
+    on_run = "FROM node:18\nARG NPM_TOKEN\n# imgfix: ignore[SEC] -- reviewed\nRUN npm ci\nRUN npm run x\n"
+    fixed, findings, outcome = run(on_run)
+    assert fixed == on_run and findings == [(2, "SEC004", "open")]
+    assert "imgfix: ignore` at line 3" in outcome.findings[0].message
+    on_arg = "FROM node:18\n# imgfix: ignore[SEC001] -- rotated\nARG NPM_TOKEN\nRUN npm ci\n"
+    fixed, findings, outcome = run(on_arg)
+    assert fixed == on_arg and findings == [] and [s.finding.code for s in outcome.suppressed] == ["SEC001"]
+    assert "--secret id=npm_token,env=NPM_TOKEN" in outcome.suppressed[0].finding.message
+
+
 # ------------------------------------------------------------------ files
 
 

@@ -259,6 +259,7 @@ class _Fix:
     done: str  # the finding's message when applied
     held: str  # ... when held back
     flag: str  # what ``--secret`` passes: ``id=npm_token,env=NPM_TOKEN``
+    subject: str  # ``ARG NPM_TOKEN``, ``COPY .npmrc``
     runs: list[tuple[Instruction, str, tuple[str, str] | None]]  # (RUN, mount, export)
     removals: list[tuple[int, int]]  # source ranges to delete
     args: list[tuple[Instruction, str]] = field(default_factory=list)  # (ARG, name) to remove
@@ -277,14 +278,56 @@ class Secrets:
         _Args(doc, analysis, result, fixes, ids).run()
         _Files(doc, analysis, result, fixes, ids).run()
         _env(analysis, result)
+        fixes, hidden = _unsuppressed(doc, fixes, result)
         # every finding gives the one build command that passes all of the file's secrets
         command = _command(analysis, [fix.flag for fix in fixes])
         for fix in fixes:
             message = (fix.done if options.unsafe_fixes else fix.held).replace(_COMMAND, command)
             result.add(CODES, fix.code, fix.line, message, fixed=options.unsafe_fixes)
+        for fix in hidden:  # reported (as suppressed, by the pipeline), never applied
+            result.add(CODES, fix.code, fix.line, fix.held.replace(_COMMAND, _command(analysis, [fix.flag])))
         if options.unsafe_fixes and fixes:
             result.edits += _edits(doc, fixes)
         return result
+
+
+def _unsuppressed(doc: Document, fixes: list[_Fix], result: Result) -> tuple[list[_Fix], list[_Fix]]:
+    """(the fixes to apply, those whose finding a ``# imgfix: ignore`` hides). The pipeline
+    drops suppressed edits one by one; a secret's fix is whole or nothing (an ARG removed while
+    a RUN that needs it is not mounted would break the build), so a fix that a suppression
+    covers in part is reported instead of applied."""
+    from ..suppress import SuppressionError, find_suppressions
+
+    try:
+        local = [s for s in find_suppressions(doc) if s.start_line]
+    except SuppressionError:
+        return fixes, []  # the pipeline reports it
+    kept, hidden = [], []
+    for fix in fixes:
+        if any(s.covers(fix.code) and s.start_line <= fix.line <= s.end_line for s in local):
+            hidden.append(fix)
+            continue
+        edits = _edits(doc, [fix])
+        hit = next((s for s in local if s.covers_transform("SEC") and any(_touches(e, s) for e in edits)), None)
+        if hit is None:
+            kept.append(fix)
+            continue
+        what = "ARG" if fix.code == "SEC001" else "COPY"
+        code = "SEC004" if fix.code == "SEC001" else "SEC005"
+        result.add(
+            CODES, code, fix.line,
+            f"{fix.subject}: the `# imgfix: ignore` at line {hit.line} covers a part of this fix, which is applied "
+            f"whole or not at all; {what} left as it is",
+        )
+    return kept, hidden
+
+
+def _touches(edit: Edit, s) -> bool:
+    """As the pipeline decides it (fixer.suppress): an insertion touches an instruction only
+    strictly inside it."""
+    if edit.start == edit.end:
+        return s.start < edit.start < s.end
+    return edit.start < s.end and s.start < edit.end
 
 
 def _command(analysis: Analysis, flags: list[str]) -> str:
@@ -488,7 +531,7 @@ class _Args:
                 f"build secret only on the RUN at {where} and removes the ARG ({decl_lines}); the build then needs "
                 f"`{command}` instead of --build-arg {name}"
             ),
-            flag=flag, runs=runs, removals=[], args=args,
+            flag=flag, subject=f"ARG {name}", runs=runs, removals=[], args=args,
         ))
 
 
@@ -605,7 +648,7 @@ class _Files:
                 f"--unsafe-fixes mounts it as a secret at {target} on the RUN at {where} and drops the COPY and the rm; "
                 f"the build then needs `{command}`"
             ),
-            flag=flag, runs=runs, removals=removals,
+            flag=flag, subject=f"COPY {src}", runs=runs, removals=removals,
         ))
         return None
 
