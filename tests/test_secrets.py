@@ -150,6 +150,8 @@ REFUSED = {
     "unused": ("FROM debian\nARG DEPLOY_KEY\nRUN ./deploy.sh\n", "no RUN line uses it"),
     "shell": ('FROM debian\nSHELL ["/bin/bash", "-c"]\nARG NPM_TOKEN\nRUN npm ci\n', "SHELL instruction"),
     "flag": ("FROM debian\nARG NPM_TOKEN\nRUN --mount=type=secret,id=$NPM_TOKEN npm ci\n", "flags of the RUN"),
+    "mounted": ("FROM debian\nARG NPM_TOKEN\nRUN --mount=type=secret,id=npm_token npm ci\n", "already mounts a secret"),
+    "windows": ("# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nARG NPM_TOKEN\nRUN npm ci\n", "may not run in /bin/sh"),
     "other-arg": ("FROM debian\nARG NPM_TOKEN\nARG URL=https://x:$NPM_TOKEN@h\nRUN npm ci\n", "ARG at line 3 uses it"),
 }
 

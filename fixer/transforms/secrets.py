@@ -169,11 +169,26 @@ def _non_root(stage: Stage, instr: Instruction) -> bool:
 
 
 def _has_shell(stage: Stage) -> bool:
+    """Whether the stage's RUN lines may not run in /bin/sh: a SHELL instruction, or Windows
+    (cmd.exe by default)."""
+    family, _ = stage.distro
+    if family is not None and family.user_tool == "windows":
+        return True
     current: Stage | None = stage
     while current is not None:
         if current.of("SHELL"):
             return True
         current = current.parent
+    return False
+
+
+def _mounted(run: Instruction, sid: str, target: str | None = None) -> bool:
+    """Whether a RUN already mounts the secret ``sid`` or something at ``target``."""
+    for flag in run.flags or []:
+        if flag.startswith("--mount="):
+            keys = dict(part.partition("=")[::2] for part in flag[len("--mount="):].split(","))
+            if keys.get("id") == sid or (target and target in (keys.get("target"), keys.get("dst"), keys.get("destination"))):
+                return True
     return False
 
 
@@ -459,6 +474,7 @@ class _Args:
             if instr.cmd in _EXPANDED and id(instr) not in own and refs.search(instr.text):
                 self.refuse(name, line, why, f"{instr.keyword} at line {instr.start_line} uses it, so its value reaches the image or the build another way", None)
                 return
+        sid = name.lower()
         users: list[tuple[Stage, Instruction]] = []
         seen: set[int] = set()
         for stage, decl, _ in in_stages:
@@ -482,8 +498,10 @@ class _Args:
                     )
                 elif run.json:
                     reason = f"the RUN at line {run.start_line} is in exec form (no shell to read the secret file)"
-                elif _has_shell(stage):
-                    reason = f"a SHELL instruction changes the shell the RUN at line {run.start_line} runs in"
+                elif _has_shell(stage) or self.doc.escape == "`":
+                    reason = f"the RUN at line {run.start_line} may not run in /bin/sh (a SHELL instruction, Windows)"
+                elif _mounted(run, sid):
+                    reason = f"the RUN at line {run.start_line} already mounts a secret {sid}"
                 elif usage.unparsed:
                     reason = f"the shell parser cannot read the RUN at line {run.start_line}"
                 elif not run.heredocs and not _editable(self.doc, run):
@@ -500,7 +518,6 @@ class _Args:
                 None,
             )
             return
-        sid = name.lower()
         if not _SECRET_ID.match(sid) or self.ids.get(sid, name) != name:
             self.refuse(name, line, why, f"the secret id {sid} is taken", None)
             return
@@ -631,6 +648,8 @@ class _Files:
                 continue  # the RUN only removed the file: it goes
             if self.doc.add_flag(run, "--x") is None:
                 return self.refuse(copy, src, f"the RUN at line {run.start_line} cannot be edited in place")
+            if _mounted(run, sid, target):
+                return self.refuse(copy, src, f"the RUN at line {run.start_line} already mounts something at {target} or a secret {sid}")
             mode = ",mode=0444" if not owner and (chown is not None or _non_root(stage, run)) else ""
             runs.append((run, f"--mount=type=secret,id={sid},target={target},required=true{owner}{mode}", None))
         self.ids[sid] = target
