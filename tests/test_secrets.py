@@ -293,6 +293,20 @@ def test_env_is_reported_masked_and_never_fixed():
     assert all(GH not in f.message and "hunter22" not in f.message for f in outcome.findings)
 
 
+def test_names_and_values_moved_from_dig006():
+    """What DIG006 reported (dockerignore, before SEC): the same names and values, masked. A
+    global ARG that no stage declares is left out: only FROM lines can see it."""
+    token = "ghp_" + "a1" * 20
+    text = (
+        "ARG NPM_TOKEN\nFROM python:3.12\nENV GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D\n"
+        f"ENV DB_PASSWORD=hunter2 PUBLIC_KEY=abc\nENV HELLO={token}\nARG API_KEY_PUBLIC=1\n"
+    )
+    fixed, findings, outcome = run(text)
+    assert fixed == text and findings == [(4, "SEC003", "open"), (5, "SEC003", "open")]
+    assert [f.message.split(" (")[0] for f in outcome.findings] == ["ENV DB_PASSWORD=****", "ENV HELLO=****"]
+    assert all("hunter2" not in f.message and token not in f.message for f in outcome.findings)
+
+
 @pytest.mark.parametrize("fmt", ["diff", "json", "sarif", "github"])
 @pytest.mark.parametrize("unsafe", [False, True])
 def test_no_report_format_carries_a_secret_value(tmp_path, fmt, unsafe):
