@@ -78,7 +78,7 @@ from ..analysis import Analysis, Stage, arg_defaults, is_root_user
 from ..document import Document, Edit
 from ..options import Options
 from ..parser import Instruction
-from ..shellusage import Command, script_of, simple_commands, stage_usage
+from ..shellusage import Command, Usage, script_of, simple_commands, stage_usage
 from . import Result
 
 # code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
@@ -131,10 +131,6 @@ def masked(name: str, value: str | None) -> str:
     return f"{name}=****" if value else name
 
 
-def _refs(name: str) -> re.Pattern:
-    return re.compile(rf"\$(?:\{{{re.escape(name)}\b|{re.escape(name)}\b)")
-
-
 def _lines(lines: list[int]) -> str:
     shown = ", ".join(str(n) for n in lines[:_SHOWN])
     more = f" and {len(lines) - _SHOWN} more" if len(lines) > _SHOWN else ""
@@ -148,40 +144,6 @@ def _program(cmd: Command) -> str:
     return cmd.name
 
 
-def _user_before(stage: Stage, instr: Instruction) -> str | None:
-    """The user a RUN runs as: the last USER before it in its stage or the stages it is
-    built from, else the base image's default from the catalogue (None: root, as usual)."""
-    current: Stage | None = stage
-    limit: int | None = instr.start
-    while current is not None:
-        users = [i for i in current.instructions if i.cmd == "USER" and (limit is None or i.start < limit)]
-        if users:
-            return (users[-1].value or [""])[0]
-        if current.parent is None:
-            return current.facts.runs_as
-        current, limit = current.parent, None
-    return None
-
-
-def _non_root(stage: Stage, instr: Instruction) -> bool:
-    user = _user_before(stage, instr)
-    return user is not None and ("$" in user or not is_root_user(user))
-
-
-def _has_shell(stage: Stage) -> bool:
-    """Whether the stage's RUN lines may not run in /bin/sh: a SHELL instruction, or Windows
-    (cmd.exe by default)."""
-    family, _ = stage.distro
-    if family is not None and family.user_tool == "windows":
-        return True
-    current: Stage | None = stage
-    while current is not None:
-        if current.of("SHELL"):
-            return True
-        current = current.parent
-    return False
-
-
 def _mounted(run: Instruction, sid: str, target: str | None = None) -> bool:
     """Whether a RUN already mounts the secret ``sid`` or something at ``target``."""
     for flag in run.flags or []:
@@ -192,27 +154,61 @@ def _mounted(run: Instruction, sid: str, target: str | None = None) -> bool:
     return False
 
 
-def _workdir_at(stage: Stage, instr: Instruction) -> str | None:
-    """The working folder at an instruction; None when it cannot be known (no WORKDIR up to
-    the base image, whose own default the catalogue does not record, or a variable)."""
-    chain: list[tuple[Stage, int | None]] = []
-    current: Stage | None = stage
-    limit: int | None = instr.start
-    while current is not None:
-        chain.append((current, limit))
-        current, limit = current.parent, None
-    path: str | None = None
-    for current, limit in reversed(chain):
-        for w in current.of("WORKDIR"):
-            if limit is not None and w.start >= limit:
-                break
-            value = (w.value or [""])[0]
-            if "$" in value or not value:
-                return None
-            path = posixpath.normpath(value if value.startswith("/") or path is None else posixpath.join(path, value))
-            if not path.startswith("/"):
-                return None
-    return path
+class _Index:
+    """What every check reads, computed once per document so the transform stays linear in
+    the file's size: the variables each instruction names, the working folder and the user
+    at each instruction, the simple commands of each RUN (parsed when first asked)."""
+
+    _REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+
+    def __init__(self, doc: Document, analysis: Analysis) -> None:
+        self.named: dict[str, list[Instruction]] = {}  # variable -> the instructions naming it
+        for instr in doc.instructions:
+            texts = [instr.text] + [h.content for h in instr.heredocs]
+            for name in {m.group(1) for text in texts for m in self._REF.finditer(text)}:
+                self.named.setdefault(name, []).append(instr)
+        self.stage: dict[int, Stage] = {}  # id(instruction) -> its stage
+        self.position: dict[int, int] = {}  # id(instruction) -> its index in stage.instructions
+        # stage index -> its RUN lines may not run in /bin/sh (a SHELL instruction in it or a
+        # stage it is built from; Windows, where cmd.exe is the default)
+        self.other_shell: dict[int, bool] = {}
+        self.workdir: dict[int, str | None] = {}  # id(instruction) -> working folder (None: unknown)
+        self.user: dict[int, str | None] = {}  # id(instruction) -> the user it runs as (None: root)
+        ends: dict[int, tuple[str | None, str | None]] = {}
+        for stage in analysis.stages:  # a parent stage comes before the stages built from it
+            if stage.parent is not None:
+                workdir, user = ends[stage.parent.index]
+            else:
+                workdir, user = None, stage.facts.runs_as  # the base image's folder is not known
+            family, _ = stage.distro
+            self.other_shell[stage.index] = (
+                bool(stage.of("SHELL"))
+                or (family is not None and family.user_tool == "windows")
+                or (stage.parent is not None and self.other_shell[stage.parent.index])
+            )
+            for k, instr in enumerate(stage.instructions):
+                self.stage[id(instr)], self.position[id(instr)] = stage, k
+                self.workdir[id(instr)], self.user[id(instr)] = workdir, user
+                if instr.cmd == "WORKDIR":
+                    value = (instr.value or [""])[0]
+                    if "$" in value or not value or (workdir is None and not value.startswith("/")):
+                        workdir = None
+                    else:
+                        workdir = posixpath.normpath(posixpath.join(workdir or "/", value))
+                elif instr.cmd == "USER":
+                    user = (instr.value or [""])[0]
+            ends[stage.index] = (workdir, user)
+        self._usage: dict[int, Usage] = {}
+
+    def usage(self, run: Instruction) -> Usage:
+        if id(run) not in self._usage:
+            self._usage[id(run)] = stage_usage([run])
+        return self._usage[id(run)]
+
+    def non_root(self, instr: Instruction) -> bool:
+        """Whether it may run as a non-root user (a secret file is root-only by default)."""
+        user = self.user.get(id(instr))
+        return user is not None and ("$" in user or not is_root_user(user))
 
 
 def _editable(doc: Document, run: Instruction) -> bool:
@@ -290,8 +286,9 @@ class Secrets:
         result = Result()
         fixes: list[_Fix] = []
         ids: dict[str, str] = {}  # secret id -> what it carries (two secrets never share one)
-        _Args(doc, analysis, result, fixes, ids).run()
-        _Files(doc, analysis, result, fixes, ids).run()
+        index = _Index(doc, analysis)
+        _Args(doc, analysis, index, result, fixes, ids).run()
+        _Files(doc, analysis, index, result, fixes, ids).run()
         _env(analysis, result)
         fixes, hidden = _unsuppressed(doc, fixes, result)
         # every finding gives the one build command that passes all of the file's secrets
@@ -413,8 +410,8 @@ def _word_removal(doc: Document, instr: Instruction, word: str) -> Edit | None:
 
 
 class _Args:
-    def __init__(self, doc: Document, analysis: Analysis, result: Result, fixes: list[_Fix], ids: dict[str, str]) -> None:
-        self.doc, self.analysis, self.result, self.fixes, self.ids = doc, analysis, result, fixes, ids
+    def __init__(self, doc: Document, analysis: Analysis, index: _Index, result: Result, fixes: list[_Fix], ids: dict[str, str]) -> None:
+        self.doc, self.analysis, self.index, self.result, self.fixes, self.ids = doc, analysis, index, result, fixes, ids
         self.secrets = data()
 
     def why(self, name: str, defaults: list[str | None]) -> str | None:
@@ -467,49 +464,52 @@ class _Args:
         if not _SHELL_NAME.match(name):
             self.refuse(name, line, why, "not a shell variable name", None)
             return
-        refs = _refs(name)
+        refs = re.compile(rf"\$\{{?{re.escape(name)}\b")
         readers = set(self.secrets["readers"].get(name.upper(), []))
         own = {id(instr) for _, instr, _ in found}
-        for instr in self.doc.instructions:
-            if instr.cmd in _EXPANDED and id(instr) not in own and refs.search(instr.text):
+        for instr in self.index.named.get(name, []):
+            if instr.cmd in _EXPANDED and id(instr) not in own:
                 self.refuse(name, line, why, f"{instr.keyword} at line {instr.start_line} uses it, so its value reaches the image or the build another way", None)
                 return
         sid = name.lower()
-        users: list[tuple[Stage, Instruction]] = []
-        seen: set[int] = set()
+        # the RUN lines in scope of a declaration (after it, in its stage) that name the
+        # argument or call a program that reads it
+        candidates = {id(i): i for i in self.index.named.get(name, []) if i.cmd == "RUN"}
+        if readers:
+            for stage, _, _ in in_stages:
+                for run in stage.of("RUN"):
+                    if id(run) not in candidates and {_program(c) for c in self.index.usage(run).commands} & readers:
+                        candidates[id(run)] = run
+        first = {}  # stage index -> its first declaration of the argument
         for stage, decl, _ in in_stages:
-            for run in stage.of("RUN"):
-                if run.start <= decl.start or id(run) in seen:
-                    continue
-                seen.add(id(run))
-                texts = [run.text] + [h.content for h in run.heredocs]
-                named = any(refs.search(t) for t in texts)
-                usage = stage_usage([run])
-                called = sorted({_program(c) for c in usage.commands} & readers)
-                if not named and not called:
-                    continue
-                reason = None
-                if any(refs.search(f) for f in run.flags or []):
-                    reason = f"the flags of the RUN at line {run.start_line} use it"
-                elif run.heredocs and not _heredoc_script(run):
-                    reason = (
-                        f"the RUN at line {run.start_line} is a heredoc that imgfix does not edit (several "
-                        "heredocs, a command after it, or a #! script)"
-                    )
-                elif run.json:
-                    reason = f"the RUN at line {run.start_line} is in exec form (no shell to read the secret file)"
-                elif _has_shell(stage) or self.doc.escape == "`":
-                    reason = f"the RUN at line {run.start_line} may not run in /bin/sh (a SHELL instruction, Windows)"
-                elif _mounted(run, sid):
-                    reason = f"the RUN at line {run.start_line} already mounts a secret {sid}"
-                elif usage.unparsed:
-                    reason = f"the shell parser cannot read the RUN at line {run.start_line}"
-                elif not run.heredocs and not _editable(self.doc, run):
-                    reason = f"the RUN at line {run.start_line} cannot be edited in place"
-                if reason:
-                    self.refuse(name, line, why, reason, None)
-                    return
-                users.append((stage, run))
+            first.setdefault(stage.index, decl.start)
+        users: list[tuple[Stage, Instruction]] = []
+        for run in sorted(candidates.values(), key=lambda i: i.start):
+            stage = self.index.stage.get(id(run))
+            if stage is None or not first.get(stage.index, run.start) < run.start:
+                continue  # not in scope of a declaration
+            reason = None
+            if any(refs.search(f) for f in run.flags or []):
+                reason = f"the flags of the RUN at line {run.start_line} use it"
+            elif run.heredocs and not _heredoc_script(run):
+                reason = (
+                    f"the RUN at line {run.start_line} is a heredoc that imgfix does not edit (several "
+                    "heredocs, a command after it, or a #! script)"
+                )
+            elif run.json:
+                reason = f"the RUN at line {run.start_line} is in exec form (no shell to read the secret file)"
+            elif self.index.other_shell[stage.index] or self.doc.escape == "`":
+                reason = f"the RUN at line {run.start_line} may not run in /bin/sh (a SHELL instruction, Windows)"
+            elif _mounted(run, sid):
+                reason = f"the RUN at line {run.start_line} already mounts a secret {sid}"
+            elif self.index.usage(run).unparsed:
+                reason = f"the shell parser cannot read the RUN at line {run.start_line}"
+            elif not run.heredocs and not _editable(self.doc, run):
+                reason = f"the RUN at line {run.start_line} cannot be edited in place"
+            if reason:
+                self.refuse(name, line, why, reason, None)
+                return
+            users.append((stage, run))
         if not users:
             self.refuse(
                 name, line, why,
@@ -530,7 +530,7 @@ class _Args:
         self.ids[sid] = name
         runs = []
         for stage, run in users:
-            mount = f"--mount=type=secret,id={sid}" + (",mode=0444" if _non_root(stage, run) else "")
+            mount = f"--mount=type=secret,id={sid}" + (",mode=0444" if self.index.non_root(run) else "")
             runs.append((run, mount, (name, sid)))
         flag = f"id={sid},env={name}"
         command = _COMMAND
@@ -556,8 +556,8 @@ class _Args:
 
 
 class _Files:
-    def __init__(self, doc: Document, analysis: Analysis, result: Result, fixes: list[_Fix], ids: dict[str, str]) -> None:
-        self.doc, self.analysis, self.result, self.fixes, self.ids = doc, analysis, result, fixes, ids
+    def __init__(self, doc: Document, analysis: Analysis, index: _Index, result: Result, fixes: list[_Fix], ids: dict[str, str]) -> None:
+        self.doc, self.analysis, self.index, self.result, self.fixes, self.ids = doc, analysis, index, result, fixes, ids
         self.names = set(data()["files"]["names"])
         final = analysis.final_stage
         self.shipped: set[int] = set()  # stages whose files end up in the final image
@@ -586,7 +586,7 @@ class _Files:
             return self.refuse(copy, src, "the COPY is in JSON form")
         if any(f.startswith(("--chmod", "--parents", "--exclude")) or "$" in f for f in flags):
             return self.refuse(copy, src, "its COPY flags (--chmod, --parents, --exclude, variables) have no secret-mount equivalent")
-        workdir = _workdir_at(stage, copy)
+        workdir = self.index.workdir.get(id(copy))
         if "$" in dest:
             return self.refuse(copy, src, "its destination uses a variable")
         if not dest.startswith("/"):
@@ -604,9 +604,7 @@ class _Files:
             return self.refuse(copy, src, f"the path {target} cannot be written into a --mount flag")
         rm = None
         between: list[Instruction] = []
-        for instr in stage.instructions:
-            if instr.start <= copy.start:
-                continue
+        for instr in stage.instructions[self.index.position[id(copy)] + 1 :]:
             if _copies_again(instr, base):
                 return self.refuse(copy, src, f"the {instr.keyword} at line {instr.start_line} may copy it again")
             if instr.cmd != "RUN":
@@ -650,7 +648,7 @@ class _Files:
                 return self.refuse(copy, src, f"the RUN at line {run.start_line} cannot be edited in place")
             if _mounted(run, sid, target):
                 return self.refuse(copy, src, f"the RUN at line {run.start_line} already mounts something at {target} or a secret {sid}")
-            mode = ",mode=0444" if not owner and (chown is not None or _non_root(stage, run)) else ""
+            mode = ",mode=0444" if not owner and (chown is not None or self.index.non_root(run)) else ""
             runs.append((run, f"--mount=type=secret,id={sid},target={target},required=true{owner}{mode}", None))
         self.ids[sid] = target
         flag = f"id={sid},src={posixpath.normpath(src)}"
@@ -674,8 +672,8 @@ class _Files:
     def find_rm(self, stage: Stage, run: Instruction, target: str) -> tuple[int, int] | str | None:
         """The source range that removes ``target`` from this RUN (the ``rm``, or one of its
         words), a reason it cannot be removed, or None when this RUN does not remove it."""
-        usage = stage_usage([run])
-        workdir = _workdir_at(stage, run)
+        usage = self.index.usage(run)
+        workdir = self.index.workdir.get(id(run))
         moved = False  # a cd before: relative paths are no longer known
         for cmd in usage.commands:
             if cmd.name == "cd":
