@@ -260,6 +260,46 @@ def test_file_refusals(body, why):
     assert why in outcome.findings[0].message
 
 
+def test_two_credential_files_of_one_copy_and_one_rm():
+    fixed, findings, outcome = run(
+        """
+        FROM python:3.11
+        WORKDIR /src
+        COPY .npmrc pip.conf ./
+        RUN npm ci && pip install -r r.txt
+        RUN rm -f .npmrc pip.conf
+        """
+    )
+    assert fixed == textwrap.dedent(
+        """\
+        FROM python:3.11
+        WORKDIR /src
+        RUN --mount=type=secret,id=npmrc,target=/src/.npmrc,required=true --mount=type=secret,id=pip_conf,target=/src/pip.conf,required=true npm ci && pip install -r r.txt
+        RUN --mount=type=secret,id=npmrc,target=/src/.npmrc,required=true --mount=type=secret,id=pip_conf,target=/src/pip.conf,required=true rm -f
+        """
+    )  # (each fix removes its own word of the shared rm: an empty ``rm -f`` is left, harmless)
+    assert findings == [(3, "SEC002", "fixed"), (3, "SEC002", "fixed")]
+    assert "--secret id=npmrc,src=.npmrc --secret id=pip_conf,src=pip.conf ." in outcome.findings[0].message
+
+
+def test_one_npmrc_in_two_stages_is_one_secret():
+    fixed, findings, outcome = run(
+        """
+        FROM node:18 AS deps
+        COPY .npmrc /root/.npmrc
+        RUN npm ci && rm /root/.npmrc
+        FROM node:18
+        WORKDIR /app
+        COPY .npmrc .
+        RUN npm ci --omit=dev && rm .npmrc
+        """
+    )
+    assert "COPY" not in fixed and "rm" not in fixed
+    assert "id=npmrc,target=/root/.npmrc" in fixed and "id=npmrc,target=/app/.npmrc" in fixed
+    assert [c for _, c, s in findings] == ["SEC002", "SEC002"]
+    assert outcome.findings[0].message.count("--secret") == 1
+
+
 def test_a_builder_stage_that_keeps_the_file_is_not_reported():
     text = "FROM node:18 AS build\nWORKDIR /app\nCOPY .npmrc ./\nRUN npm ci\nFROM node:18-slim\nCOPY --from=build /app/dist /dist\n"
     assert run(text)[1] == []

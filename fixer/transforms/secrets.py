@@ -94,7 +94,7 @@ CODES = {
 # gets them as environment variables, nor CMD/ENTRYPOINT/HEALTHCHECK, which it never expands)
 _EXPANDED = {"ADD", "COPY", "ENV", "EXPOSE", "FROM", "LABEL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR", "ONBUILD", "ARG"}
 _SHELL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_SECRET_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+_SECRET_ID = re.compile(r"^[a-z0-9_][a-z0-9_.-]*$")
 _MOUNT_PATH = re.compile(r"^/[A-Za-z0-9._@+/-]*$")  # nothing that could end the --mount value
 _SHOWN = 6
 _COMMAND = "\0command\0"  # stands for the build command in a message until every fix is known
@@ -273,7 +273,8 @@ class _Fix:
     subject: str  # ``ARG NPM_TOKEN``, ``COPY .npmrc``
     runs: list[tuple[Instruction, str, tuple[str, str] | None]]  # (RUN, mount, export)
     removals: list[tuple[int, int]]  # source ranges to delete
-    args: list[tuple[Instruction, str]] = field(default_factory=list)  # (ARG, name) to remove
+    # words to remove: (ARG, name) or (COPY, source); an instruction that loses all of them goes
+    words: list[tuple[Instruction, str]] = field(default_factory=list)
 
 
 class Secrets:
@@ -314,6 +315,8 @@ def _unsuppressed(doc: Document, fixes: list[_Fix], result: Result) -> tuple[lis
         local = [s for s in find_suppressions(doc) if s.start_line]
     except SuppressionError:
         return fixes, []  # the pipeline reports it
+    if not local:
+        return fixes, []
     kept, hidden = [], []
     for fix in fixes:
         if any(s.covers(fix.code) and s.start_line <= fix.line <= s.end_line for s in local):
@@ -346,7 +349,7 @@ def _command(analysis: Analysis, flags: list[str]) -> str:
     """The build command that passes the secrets: ``docker build [-f NAME] --secret ... .``"""
     name = analysis.path.name if analysis.path is not None else "Dockerfile"
     dash_f = "" if name == "Dockerfile" else f"-f {name} "
-    return f"docker build {dash_f}" + "".join(f"--secret {flag} " for flag in flags) + "."
+    return f"docker build {dash_f}" + "".join(f"--secret {flag} " for flag in dict.fromkeys(flags)) + "."
 
 
 def _edits(doc: Document, fixes: list[_Fix]) -> list[Edit]:
@@ -360,7 +363,10 @@ def _edits(doc: Document, fixes: list[_Fix]) -> list[Edit]:
             if export and export not in change.exports:
                 change.exports.append(export)
         edits += [Edit(s, e, "") for s, e in fix.removals]
+    gone = {(s, e) for fix in fixes for s, e in fix.removals}
     for change in changes.values():
+        if (doc.line_start(change.run.start), change.run.end) in gone:
+            continue  # the RUN only removed a credentials file: it goes
         flag = doc.add_flag(change.run, " ".join(change.mounts))
         assert flag is not None  # checked when the fix was planned
         edits.append(flag)
@@ -373,18 +379,19 @@ def _edits(doc: Document, fixes: list[_Fix]) -> list[Edit]:
                 _script, at = script_of(change.run)
                 pos = change.run.source_offset(at)
                 edits.append(Edit(pos, pos, f"export {assignments} && "))
-    # ARG instructions: deleted when every name they declare goes, else one word at a time
-    by_arg: dict[int, tuple[Instruction, set[str]]] = {}
+    # ARG and COPY instructions: deleted when every name or source they hold goes, else one
+    # word at a time
+    by_instr: dict[int, tuple[Instruction, set[str]]] = {}
     for fix in fixes:
-        for arg, name in fix.args:
-            by_arg.setdefault(arg.start, (arg, set()))[1].add(name)
-    for arg, names in by_arg.values():
-        declared = list(arg_defaults(arg))
-        if set(declared) <= names:
-            edits.append(doc.replace(arg, ""))
+        for instr, word in fix.words:
+            by_instr.setdefault(instr.start, (instr, set()))[1].add(word)
+    for instr, words in by_instr.values():
+        held = list(arg_defaults(instr)) if instr.cmd == "ARG" else list(instr.value or [])[:-1]
+        if set(held) <= words:
+            edits.append(doc.replace(instr, ""))
             continue
-        for name in names:
-            edits.append(_word_removal(doc, arg, name))  # checked when planned
+        for word in words:
+            edits.append(_word_removal(doc, instr, word))  # checked when planned
     return edits
 
 
@@ -548,7 +555,7 @@ class _Args:
                 f"build secret only on the RUN at {where} and removes the ARG ({decl_lines}); the build then needs "
                 f"`{command}` instead of --build-arg {name}"
             ),
-            flag=flag, subject=f"ARG {name}", runs=runs, removals=[], args=args,
+            flag=flag, subject=f"ARG {name}", runs=runs, removals=[], words=args,
         ))
 
 
@@ -622,19 +629,14 @@ class _Files:
                             "RUN --mount=type=secret where it is used if only the build needs it)")
             return None
         sid = re.sub(r"[^a-z0-9_-]", "_", base.lstrip(".").lower()) or "secret"
-        if self.ids.get(sid, target) != target:
+        source = posixpath.normpath(src)
+        if self.ids.get(sid, source) != source:
             return self.refuse(copy, src, f"the secret id {sid} is taken")
-        # the COPY: deleted, or this one source of several
-        removals: list[tuple[int, int]] = []
-        if len(words) == 2:
-            edit = self.doc.replace(copy, "")
-        else:
-            edit = _word_removal(self.doc, copy, src)
-            if edit is None:
-                return self.refuse(copy, src, "its sources are spread over several lines")
-        removals.append((edit.start, edit.end))
+        # the COPY: deleted, or this one source of several (see _edits)
+        if len(words) > 2 and _word_removal(self.doc, copy, src) is None:
+            return self.refuse(copy, src, "its sources are spread over several lines")
         run_rm, rm_range = rm
-        removals.append(rm_range)
+        removals = [rm_range]
         owner = ""
         chown = next((f.split("=", 1)[1] for f in flags if f.startswith("--chown=")), None)
         if chown is not None and re.match(r"^\d+(:\d+)?$", chown):
@@ -650,8 +652,8 @@ class _Files:
                 return self.refuse(copy, src, f"the RUN at line {run.start_line} already mounts something at {target} or a secret {sid}")
             mode = ",mode=0444" if not owner and (chown is not None or self.index.non_root(run)) else ""
             runs.append((run, f"--mount=type=secret,id={sid},target={target},required=true{owner}{mode}", None))
-        self.ids[sid] = target
-        flag = f"id={sid},src={posixpath.normpath(src)}"
+        self.ids[sid] = source
+        flag = f"id={sid},src={source}"
         command = _COMMAND
         where = _lines([r.start_line for r, _, _ in runs]) if runs else "no line (nothing used it)"
         self.fixes.append(_Fix(
@@ -665,7 +667,7 @@ class _Files:
                 f"--unsafe-fixes mounts it as a secret at {target} on the RUN at {where} and drops the COPY and the rm; "
                 f"the build then needs `{command}`"
             ),
-            flag=flag, subject=f"COPY {src}", runs=runs, removals=removals,
+            flag=flag, subject=f"COPY {src}", runs=runs, removals=removals, words=[(copy, src)],
         ))
         return None
 
