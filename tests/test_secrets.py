@@ -388,7 +388,9 @@ def arg_run_files(draw):
     for stage in range(draw(st.integers(1, 3))):
         lines.append(f"FROM debian:bookworm AS s{stage}")
         for _ in range(draw(st.integers(1, 6))):
-            kind = draw(st.sampled_from(["arg", "run", "run2", "pip", "user", "cont", "copy", "rm", "plain"]))
+            kind = draw(st.sampled_from(
+                ["arg", "args", "run", "run2", "pip", "user", "cont", "copy", "copy2", "rm", "rm2", "heredoc", "plain"]
+            ))
             a, b = draw(st.sampled_from(_NAMES)), draw(st.sampled_from(_NAMES))
             lines.append({
                 "arg": f"ARG {a}",
@@ -397,8 +399,12 @@ def arg_run_files(draw):
                 "pip": "RUN pip install -r requirements.txt",
                 "user": "USER 1000",
                 "cont": f"RUN set -e; \\\n    curl -u me:${a} https://x \\\n    && echo done",
+                "args": f"ARG {a} {b}",
                 "copy": "COPY .npmrc /root/.npmrc",
+                "copy2": "COPY .npmrc pip.conf /root/",
                 "rm": "RUN npm ci && rm -f /root/.npmrc",
+                "rm2": "RUN rm -f /root/.npmrc /root/pip.conf; true",
+                "heredoc": f"RUN <<EOF\nset -e\necho ${a}\nEOF",
                 "plain": "RUN true",
             }[kind])
     return "\n".join(lines) + "\n"
