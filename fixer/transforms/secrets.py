@@ -8,9 +8,11 @@ uses it (names it, ``$NPM_TOKEN``, or calls a program that reads it from the env
 ``pip`` for ``PIP_EXTRA_INDEX_URL``) gets ``--mount=type=secret,id=npm_token`` and exports the
 variable from the mounted file for its script (``export NPM_TOKEN="$(cat
 /run/secrets/npm_token)" && ...``; in a ``RUN <<EOF`` script, as its first line), and the
-``ARG`` is removed from every stage that declares it, the global one included. A credentials file (``.npmrc``, ``pip.conf``, ``.netrc``, ...)
-that a COPY puts in a layer and a later ``rm`` deletes becomes a secret mounted at the same
-path on the RUN lines between the two; the COPY (or that one source of it) and the ``rm`` go.
+``ARG`` is removed from every stage that declares it, the global one included. A credentials
+file (``.npmrc``, ``pip.conf``, ``.netrc``, ...) that a COPY puts in a layer and a later ``rm``
+deletes becomes a secret mounted at the same path on the RUN lines between the two; the COPY
+(or that one source of it) and the ``rm`` go. Each fix is whole or nothing: where a
+``# imgfix: ignore`` covers a part of it, it is reported and not applied.
 An ``ENV`` with a secret name or a value that looks like a credential is reported; nothing
 can move it automatically (it is in the container's environment at run time).
 
