@@ -1,7 +1,8 @@
 """Issue 16, real builds: the SEC rewrite keeps a build that needs credentials working, and
 the credentials appear nowhere in the built image.
 
-One Dockerfile takes a token as a build argument and an ``.npmrc`` it copies and deletes
+One Dockerfile takes a token as a build argument (read by root in one stage and by uid 1000
+in the next) and an ``.npmrc`` it copies and deletes
 later. Its "install" step fails unless both hold the expected values (it compares their
 SHA-256, so the values are never written in the Dockerfile). Built as written with
 ``--build-arg``, the token shows in ``podman history`` and the ``.npmrc`` in a layer of
@@ -49,8 +50,9 @@ DOCKERFILE = f"""
 
     FROM build
     ARG NPM_TOKEN
-    RUN printf '%s' "$NPM_TOKEN" | sha256sum | grep -q {_sha(TOKEN)} && echo checked >> /app/installed
-    CMD ["cat", "/app/installed"]
+    USER 1000
+    RUN printf '%s' "$NPM_TOKEN" | sha256sum | grep -q {_sha(TOKEN)} && echo checked > /tmp/checked
+    CMD ["cat", "/app/installed", "/tmp/checked"]
 """
 
 
@@ -106,6 +108,8 @@ def test_secrets_reach_the_build_and_not_the_image(buildenv, tmp_path):  # noqa:
         assert fixed.returncode == 0, fixed.stderr
         result = path.read_text()
         assert result != original and "ARG NPM_TOKEN" not in result and "COPY .npmrc" not in result, result
+        # uid 1000 reads the secret file: mode=0444 (it is root-only by default)
+        assert "RUN --mount=type=secret,id=npm_token,mode=0444 export" in result, result
         assert TOKEN not in fixed.stderr + fixed.stdout and AUTH not in fixed.stderr + fixed.stdout
         commands = set(re.findall(r"`(docker build [^`]*)`", fixed.stderr))
         assert len(commands) == 1, fixed.stderr
