@@ -91,12 +91,12 @@ def test_two_names_in_one_run_and_one_arg_instruction():
     fixed, findings, _ = run(
         """
         FROM debian:bookworm
-        ARG API_TOKEN VERSION=2
-        ARG DB_PASSWORD
+        ARG VERSION=2 API_TOKEN=
+        ARG DB_PASSWORD=""
         RUN ./configure --token "$API_TOKEN" --password "$DB_PASSWORD" --version "$VERSION"
         """
     )
-    assert fixed.splitlines()[1] == "ARG VERSION=2"
+    assert fixed.splitlines()[1] == "ARG VERSION=2"  # (the empty default goes with its name)
     assert fixed.splitlines()[2] == (
         "RUN --mount=type=secret,id=api_token --mount=type=secret,id=db_password "
         'export API_TOKEN="$(cat /run/secrets/api_token)" DB_PASSWORD="$(cat /run/secrets/db_password)" && ./configure'

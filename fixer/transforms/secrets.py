@@ -388,13 +388,18 @@ def _edits(doc: Document, fixes: list[_Fix]) -> list[Edit]:
         for instr, word in fix.words:
             by_instr.setdefault(instr.start, (instr, set()))[1].add(word)
     for instr, words in by_instr.values():
-        held = list(arg_defaults(instr)) if instr.cmd == "ARG" else list(instr.value or [])[:-1]
+        held = list(instr.value or []) if instr.cmd == "ARG" else list(instr.value or [])[:-1]
         if set(held) <= words:
             edits.append(doc.replace(instr, ""))
             continue
         for word in words:
             edits.append(_word_removal(doc, instr, word))  # checked when planned
     return edits
+
+
+def _arg_word(instr: Instruction, name: str) -> str:
+    """The word of an ARG that declares ``name`` (``NPM_TOKEN``, ``NPM_TOKEN=""``)."""
+    return next(w for w in instr.value or [] if w.partition("=")[0] == name)
 
 
 def _word_removal(doc: Document, instr: Instruction, word: str) -> Edit | None:
@@ -532,10 +537,10 @@ class _Args:
             return
         args = []
         for _, decl, _ in found:
-            if len(arg_defaults(decl)) > 1 and _word_removal(self.doc, decl, name) is None:
+            if len(arg_defaults(decl)) > 1 and _word_removal(self.doc, decl, _arg_word(decl, name)) is None:
                 self.refuse(name, line, why, f"the ARG at line {decl.start_line} declares several names over several lines", None)
                 return
-            args.append((decl, name))
+            args.append((decl, _arg_word(decl, name)))
         self.ids[sid] = name
         runs = []
         for stage, run in users:
