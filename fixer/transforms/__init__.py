@@ -74,11 +74,12 @@ class Transform(Protocol):
     def apply(self, doc: Document, analysis: Analysis, options: Options) -> Result: ...
 
 
-# The fixed order the pipeline runs them in: structure first, then the base image, the user,
+# The fixed order the pipeline runs them in: structure first, then the base image, secrets
+# out of the build (before nonroot adds its USER after the last RUN), the user,
 # the build context, and last the references that name the final images.
 # Each helper module registers here, in this order:
-#   multistage, slim, nonroot, dockerignore, registry, pin
-_MODULES = ("multistage", "slim", "nonroot", "dockerignore", "registry", "pin")
+#   multistage, slim, secrets, nonroot, dockerignore, registry, pin
+_MODULES = ("multistage", "slim", "secrets", "nonroot", "dockerignore", "registry", "pin")
 
 
 def all_transforms() -> list[Transform]:

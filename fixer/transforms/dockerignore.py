@@ -19,8 +19,8 @@ exception for that file, and reported.
 Files that look like credentials (``.env``, ``*.pem``, ``id_rsa``, ``credentials.json``, an
 ``.npmrc`` that holds a token, ...) and that a COPY would send into the image are reported by
 name and excluded; one that the Dockerfile copies by name is kept and reported with a pointer
-to ``RUN --mount=type=secret``. ``ARG`` and ``ENV`` instructions whose name or value looks like
-a secret are reported; their values are never printed.
+to ``RUN --mount=type=secret``. (``ARG`` and ``ENV`` that hold secrets are the secrets
+transform's, SEC; DIG006 is retired.)
 
 ## Why is this bad?
 Without a ``.dockerignore``, ``COPY . .`` sends ``.git``, ``.env``, keys and ``node_modules``
@@ -75,7 +75,6 @@ CODES = {
     "DIG003": ("warning", "A COPY sends a file that looks like a secret", "safe"),
     "DIG004": ("warning", "The Dockerfile copies a file that looks like a secret", "none"),
     "DIG005": ("info", "An entry would exclude a file the build needs", "safe"),
-    "DIG006": ("warning", "An ARG or ENV looks like it holds a secret", "none"),
     "DIG007": ("warning", "The .dockerignore excludes a file the build needs", "none"),
     "DIG008": ("info", "A source cannot be checked statically", "none"),
     "DIG009": ("error", "The .dockerignore cannot be used", "none"),
@@ -128,12 +127,11 @@ class Need:
 class DockerIgnore:
     code = "DIG"
     name = "dockerignore"
-    summary = "Write or complete the .dockerignore the build uses; report secrets the context or ARG/ENV would leak."
+    summary = "Write or complete the .dockerignore the build uses; report secret files the context would leak."
     edits_dockerfile = False  # its changes are to the ignore file only
 
     def apply(self, doc: Document, analysis: Analysis, options: Options) -> Result:
         result = Result()
-        _secret_args(analysis, result)
         if analysis.context is not None:
             _ContextFix(analysis, result).run()
         return result
@@ -243,52 +241,6 @@ def _decide(
 
 def _finding(result: Result, code: str, message: str, line: int = 0, fixed: bool = False) -> None:
     result.add(CODES, code, line, message, fixed)
-
-
-# ---------------------------------------------------------------------------- ARG / ENV
-
-
-def _secret_name(name: str) -> bool:
-    names = data()["secrets"]["names"]
-    if name.upper() in names["allowed_names"]:
-        return False
-    tokens = name.lower().split("_")
-    return any(t in names["denied"] for t in tokens) and not any(t in names["allowed"] for t in tokens)
-
-
-def _secret_value(value: str) -> str | None:
-    for label, regex in data()["secrets"]["values"].items():
-        if re.search(regex, value):
-            return label
-    return None
-
-
-def _secret_args(analysis: Analysis, result: Result) -> None:
-    for instr in analysis.doc.instructions:
-        pairs: list[tuple[str, str | None]] = []
-        if instr.cmd == "ARG":
-            pairs = list(arg_defaults(instr).items())
-        elif instr.cmd == "ENV":
-            words = list(instr.value or [])
-            pairs = [(words[i], words[i + 1]) for i in range(0, len(words) - 1, 3)]
-        for name, value in pairs:
-            kind = f"{instr.cmd} {name}"
-            label = _secret_value(value) if value else None
-            if label:
-                _finding(
-                    result, "DIG006",
-                    f"{kind} holds what looks like {label}; the value stays in the image's history "
-                    "(docker history, image config): pass it with RUN --mount=type=secret instead",
-                    instr.start_line,
-                )
-            elif _secret_name(name) and (instr.cmd == "ARG" or value):
-                where = ("its value is" if instr.cmd == "ENV" else "its default is") if value else "build arguments are"
-                _finding(
-                    result, "DIG006",
-                    f"{kind}: the name says it holds a secret and {where} kept in the image's history; "
-                    "use RUN --mount=type=secret (build) or a runtime secret instead",
-                    instr.start_line,
-                )
 
 
 # ---------------------------------------------------------------------------- sources
