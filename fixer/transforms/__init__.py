@@ -77,8 +77,8 @@ class Transform(Protocol):
 # The fixed order the pipeline runs them in: structure first, then the base image, the user,
 # the build context, and last the references that name the final images.
 # Each helper module registers here, in this order:
-#   multistage, slim, nonroot, dockerignore, registry, pin
-_MODULES = ("multistage", "slim", "nonroot", "dockerignore", "registry", "pin")
+#   multistage, slim, lean, nonroot, dockerignore, registry, pin
+_MODULES = ("multistage", "slim", "lean", "nonroot", "dockerignore", "registry", "pin")
 
 
 def all_transforms() -> list[Transform]:
