@@ -248,14 +248,17 @@ def read_run(run: Instruction, stage: Stage) -> RunFacts:
 
 
 def _cleaned_after(facts: RunFacts, manager: str, after: int) -> bool:
+    """A command after the ``after``-th one already cleans the manager's cache."""
     for words, index in facts.others:
-        if index <= after:
+        if index <= after or not words:
             continue
+        name = words[0].rsplit("/", 1)[-1]
         for done in managers()[manager].get("cleanup_done", []):
-            if done[0] == "rm" and words and words[0].rsplit("/", 1)[-1] == "rm":
-                if any(w.rstrip("/*").startswith(done[1]) or done[1].startswith(w.rstrip("/*") + "/") and w.rstrip("/*") not in ("", "/root", "/var", "/var/lib", "/var/cache") for w in words[1:] if w.startswith("/")):
+            if done[0] == "rm" and name == "rm":
+                # rm -rf /var/lib/apt/lists/*, or a folder above it (not / or /var itself)
+                if any(done[1] in w or (w.rstrip("/*") and done[1].startswith(w.rstrip("/*") + "/") and w.rstrip("/*").count("/") > 2) for w in words[1:]):
                     return True
-            elif [w.rsplit("/", 1)[-1] if i == 0 else w for i, w in enumerate(words[: len(done)])] == done:
+            elif [name] + words[1 : len(done)] == done:
                 return True
     return False
 
@@ -281,15 +284,14 @@ def _apt_yes(call: Call) -> bool:
 
 
 def _stage_env(stage: Stage) -> set[str]:
+    """Names the stage (or a stage it is built FROM) sets with ENV or ARG."""
     names: set[str] = set()
     s: Stage | None = stage
     while s is not None:
-        for env in s.of("ENV", "ARG"):
-            words = env.value or []
-            if len(words) == 2 and "=" not in words[0]:
-                names.add(words[0])
-            else:
-                names.update(w.split("=", 1)[0] for w in words if "=" in w)
+        for env in s.of("ENV"):
+            names.update((env.value or [])[0::3])  # the parser gives (name, value, separator) triples
+        for arg in s.of("ARG"):
+            names.update(w.split("=", 1)[0] for w in arg.value or [])
         s = s.parent
     return names
 
@@ -311,6 +313,7 @@ class _Run:
         self.inserts: dict[tuple[int, int], list[str]] = {}  # (source offset, kind order) -> texts
         self.edits: list[Edit] = []
         self.facts: dict[int, RunFacts] = {}
+        self.refused: set[int] = set()  # lines of RUNs already reported as not editable
         self.merged_into: set[int] = set()  # ids of RUNs that get a lone update merged in
         self.reaching = self._reaching()
 
@@ -357,6 +360,10 @@ class _Run:
     # ------------------------------------------------------------------ helpers
 
     def add(self, code: str, line: int, message: str, fixed: bool = False, fix: str | None = None) -> None:
+        if code == "LYR011":  # one "cannot edit" finding per RUN
+            if line in self.refused:
+                return
+            self.refused.add(line)
         self.result.add(CODES, code, line, message, fixed, fix)
 
     def _after(self, run: Instruction, logical: int) -> int | None:
@@ -529,7 +536,7 @@ class _Run:
                 for call in sorted(other.installs(manager) + other.updates(manager), key=lambda c: c.index):
                     if call.kind == "update" or self._has_update(other, manager, call.index):
                         return False
-                    if not (done and _has_flag(call, done, set())):
+                    if not (done and (_has_flag(call, done, _stage_env(owner)) or self._will_flag(other))):
                         out.append(run)
                         return True
             return True
@@ -538,6 +545,10 @@ class _Run:
             for s in self._descendants(stage):
                 scan(s.of("RUN"), s)
         return out
+
+    def _will_flag(self, facts: RunFacts) -> bool:
+        """The install flag (``--no-cache``) is added to this RUN's installs in this run."""
+        return facts.editable and facts.stage.index in self.reaching
 
     def _clean(self, facts: RunFacts) -> None:
         run, line = facts.run, facts.run.start_line
@@ -565,7 +576,7 @@ class _Run:
             if not facts.editable:
                 self.add("LYR011", line, f"{what} would be added here, but {facts.why}: left alone (do it in the RUN yourself)")
                 continue
-            if needs_cleanup or drop_update:
+            if (needs_cleanup or drop_update) and m.get("update"):
                 dependents = self._dependents(facts, manager)
                 if dependents:
                     other = dependents[0]
@@ -595,7 +606,7 @@ class _Run:
             if needs_cleanup:
                 template = m.get("cleanup") or "rm -rf /var/cache/apk/*"
                 name = max(installs or updates, key=lambda c: c.index).name
-                cleanup_text = template.format(cmd=name)
+                cleanup_text = template.replace("{cmd}", name)
                 if not _SAFE_CLEANUP.match(cleanup_text) or facts.shape is None or facts.shape.background:
                     edits_ok = False
             if not edits_ok:
@@ -618,7 +629,8 @@ class _Run:
             parts.append(f"no {drop_update.name} update (--no-cache reads a fresh index)")
         if needs_cleanup and "cleanup" in m:
             name = max(calls, key=lambda c: c.index).name
-            parts.append(f"{m['cleanup'].format(cmd=name)} after the last install")
+            cleanup = m["cleanup"].replace("{cmd}", name)
+            parts.append(f"{cleanup} after the last install")
         return "; ".join(parts)
 
     def _append(self, facts: RunFacts, command: str) -> None:
