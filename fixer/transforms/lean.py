@@ -71,7 +71,7 @@ from ..analysis import Analysis, Stage, is_root_user
 from ..document import Document, Edit
 from ..options import Options
 from ..parser import Instruction
-from ..shellusage import Outline, Outlined, outline, script_of, simple_commands
+from ..shellusage import Outline, outline, script_of, simple_commands
 from . import Result
 
 # code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
@@ -315,6 +315,7 @@ class _Run:
         self.facts: dict[int, RunFacts] = {}
         self.refused: set[int] = set()  # lines of RUNs already reported as not editable
         self.merged_into: set[int] = set()  # ids of RUNs that get a lone update merged in
+        self.env_added: dict[int, set[str]] = {}  # stage index -> ENV names this run adds
         self.reaching = self._reaching()
 
     # ------------------------------------------------------------------ stages
@@ -343,7 +344,6 @@ class _Run:
             while s is not None:
                 out.add(s.index)
                 s = s.parent
-        # a stage reaches the image when one that does is built FROM it (handled above) only
         return out
 
     def _descendants(self, stage: Stage) -> list[Stage]:
@@ -385,6 +385,9 @@ class _Run:
                     self._add_to_copy(instr)
         for stage in self.analysis.stages:
             self._merge_lone_updates(stage)
+        for stage in self.analysis.stages:
+            if stage.index in self.reaching:
+                self._env_instead_of_flags(stage)
         for stage in self.analysis.stages:
             reaching = stage.index in self.reaching
             for instr in stage.of("RUN"):
@@ -440,7 +443,7 @@ class _Run:
         if any(c in src for c in "*?["):
             import fnmatch
 
-            matches = [f for f in context.files(limit=20_000) if fnmatch.fnmatch(f, src.lstrip("./").lstrip("/"))]
+            matches = [f for f in context.files(limit=20_000) if fnmatch.fnmatch(f, src.removeprefix("./").lstrip("/"))]
             return by_name or any(self._archive_file(context.resolve(f)) for f in matches)
         path = context.resolve(src)
         if path is None:
@@ -546,13 +549,44 @@ class _Run:
                 scan(s.of("RUN"), s)
         return out
 
+    def _env(self, stage: Stage) -> set[str]:
+        """ENV/ARG names the stage sees, with the ENV lines this run adds to it or its parents."""
+        names = _stage_env(stage)
+        s: Stage | None = stage
+        while s is not None:
+            names |= self.env_added.get(s.index, set())
+            s = s.parent
+        return names
+
+    def _env_instead_of_flags(self, stage: Stage) -> None:
+        """Many installs without the flag in one stage: one ENV after FROM does it for all."""
+        env = self._env(stage)
+        for manager, m in managers().items():
+            if "env" not in m:
+                continue
+            lacking = [
+                (facts, c)
+                for instr in stage.of("RUN")
+                for facts in [self.facts[id(instr)]]
+                if not facts.cached(manager)
+                for c in facts.installs(manager)
+                if not _has_flag(c, m["flag_done"], env)
+            ]
+            if len(lacking) < m["env_from"]:
+                continue
+            text = self.doc.render_instruction("ENV", m["env"], indent=self.doc.indent_of(stage.from_instr))
+            self.edits.append(self.doc.insert_after(stage.from_instr, text))
+            self.env_added.setdefault(stage.index, set()).add(m["env"].split("=", 1)[0])
+            lines = sorted({f.run.start_line for f, _ in lacking})
+            self.add(m["code"], stage.from_instr.start_line, f"ENV {m['env']} after FROM: {len(lacking)} {manager} installs in this stage (lines {', '.join(map(str, lines))}) keep no cache", fixed=True)
+
     def _will_flag(self, facts: RunFacts) -> bool:
         """The install flag (``--no-cache``) is added to this RUN's installs in this run."""
         return facts.editable and facts.stage.index in self.reaching
 
     def _clean(self, facts: RunFacts) -> None:
         run, line = facts.run, facts.run.start_line
-        env = _stage_env(facts.stage)
+        env = self._env(facts.stage)
         for manager, m in managers().items():
             installs = facts.installs(manager)
             updates = facts.updates(manager)
@@ -595,7 +629,7 @@ class _Run:
                 pending.append((at, f" {m['flag']}", 0))
             cut_edit = None
             if drop_update is not None:
-                if drop_update.cut and all(_has_flag(c, m["flag_done"], env) or c in needs_flag for c in installs) and drop_update.index < min((c.index for c in installs), default=10**9):
+                if drop_update.cut and installs and len(updates) == 1 and all(_has_flag(c, m["flag_done"], env) or c in needs_flag for c in installs) and drop_update.index < min((c.index for c in installs), default=10**9):
                     start = run.source_offset(drop_update.cut[0])
                     end_char = run.source_offset(drop_update.cut[1])
                     if start is not None and end_char is not None and "#" not in self.doc.text[start:end_char]:
