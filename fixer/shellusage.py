@@ -239,9 +239,11 @@ class Outline:
     background: bool  # the script ends with ``&``: nothing can be chained after it
 
 
+@functools.lru_cache(maxsize=512)
 def outline(script: str) -> Outline | None:
     """The simple commands of a script and where its last statement ends; None when the
-    script does not parse."""
+    script does not parse. Cached: the stability check reads the same RUN lines again (the
+    result is shared, never change it)."""
     data = script.encode("utf-8")
     tree = _parser().parse(data)
     root = tree.root_node

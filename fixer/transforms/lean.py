@@ -199,8 +199,18 @@ def _mount_targets(run: Instruction) -> list[str]:
     return out
 
 
+@functools.cache
+def _mentions() -> re.Pattern:
+    """Any manager's name in a text: RUN lines without one need no shell parse."""
+    names = sorted(_by_command(), key=len, reverse=True) + ["pip", "python"]
+    return re.compile(r"(?<![\w.-])(?:" + "|".join(re.escape(n) for n in names) + r")")
+
+
 def read_run(run: Instruction, stage: Stage) -> RunFacts:
     facts = RunFacts(run, stage, editable=False, cache_mounts=_mount_targets(run))
+    if not _mentions().search(run.text) and not any(_mentions().search(h.content) for h in run.heredocs):
+        facts.editable = True  # nothing to edit, nothing to refuse
+        return facts
     commands: list[tuple[list[str], list, tuple[int, int] | None]] = []
     if run.json:
         facts.why = "it is in exec form (no shell to chain a cleanup to)"
