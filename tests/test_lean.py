@@ -124,9 +124,11 @@ def test_corpus_rewrite_adds_no_hadolint_finding_and_fixes_what_it_can():
     result = measure(corpus)
     assert result["added"] == []
     rules = result["rules"]
-    for code in ("DL3009", "DL3015", "DL3020", "DL3042"):
+    for code in ("DL3015", "DL3020", "DL3042"):
         assert rules[code][0] > 0 and rules[code][1] == 0, (code, rules[code])
-    assert rules["DL3019"][1] < rules["DL3019"][0]  # the rest are heredocs, refused with LYR011
+    # left on purpose (docs/lean.md): apt-get dist-clean; apk add --no-network; heredocs
+    assert rules["DL3009"][1] <= 1 < rules["DL3009"][0]
+    assert rules["DL3019"][1] <= 4 < rules["DL3019"][0]
 
 
 # ------------------------------------------------------------------ idempotency

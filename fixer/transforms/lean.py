@@ -91,6 +91,7 @@ CODES = {
 
 # options of these managers that take a value: the word after them is not the subcommand
 _VALUED = {"-o", "-c", "-t", "--option", "--config-file", "--target-release", "-C"}
+_INFO = {"--version", "-v", "-V", "--help", "-h"}  # ``yarn --version`` installs nothing
 _SAFE_CLEANUP = re.compile(r"^[A-Za-z0-9 _./*{}$:\"'=&-]+$")
 
 
@@ -146,6 +147,8 @@ def classify(words: list[str], spans: list) -> tuple[str, str, list[str], list, 
     if manager is None:
         return None
     m = managers()[manager]
+    if len(words) > 1 and words[1] in _INFO:
+        return manager, name, words, spans, "other", 1
     i = 1
     while i < len(words) and words[i].startswith("-"):
         i += 2 if words[i] in _VALUED else 1
@@ -173,6 +176,7 @@ class RunFacts:
     shape: Outline | None = None
     offset: int = 0  # where the script starts in run.text
     cache_mounts: list[str] = field(default_factory=list)  # targets
+    posix: bool = True  # the stage's shell is a POSIX shell on Linux
 
     def installs(self, manager: str) -> list[Call]:
         return [c for c in self.calls if c.manager == manager and c.kind == "install"]
@@ -206,7 +210,24 @@ def _mentions() -> re.Pattern:
     return re.compile(r"(?<![\w.-])(?:" + "|".join(re.escape(n) for n in names) + r")")
 
 
-def read_run(run: Instruction, stage: Stage) -> RunFacts:
+_POSIX_SHELLS = {"sh", "bash", "ash", "dash", "zsh", "busybox"}
+
+
+def _posix_shell(stage: Stage, escape: str) -> bool:
+    """The stage's RUN lines run in a POSIX shell: no Windows base, no ``SHELL`` for
+    PowerShell or cmd (whose ``&&``, quoting and variables differ)."""
+    s: Stage | None = stage
+    while s is not None:
+        shells = s.of("SHELL")
+        if shells:
+            words = shells[-1].value or []
+            return bool(words) and words[0].replace("\\", "/").rsplit("/", 1)[-1].lower() in _POSIX_SHELLS
+        s = s.parent
+    family, _ = stage.distro
+    return escape != "`" and not (family is not None and family.name == "windows")
+
+
+def read_run(run: Instruction, stage: Stage, posix: bool = True) -> RunFacts:
     facts = RunFacts(run, stage, editable=False, cache_mounts=_mount_targets(run))
     if not _mentions().search(run.text) and not any(_mentions().search(h.content) for h in run.heredocs):
         facts.editable = True  # nothing to edit, nothing to refuse
@@ -229,6 +250,12 @@ def read_run(run: Instruction, stage: Stage) -> RunFacts:
         if found:
             for w, _ in simple_commands(found[0]) or []:
                 commands.append((w, [None] * len(w), None))
+    elif not posix:
+        facts.posix = False
+        facts.why = "the stage's shell is not a POSIX shell (SHELL, or a Windows base)"
+        found = script_of(run)
+        for w, _ in (simple_commands(found[0]) or []) if found else []:
+            commands.append((w, [None] * len(w), None))
     else:
         found = script_of(run)
         if found is None:
@@ -386,9 +413,10 @@ class _Run:
 
     def run(self) -> Result:
         for stage in self.analysis.stages:
+            posix = _posix_shell(stage, self.doc.escape)
             for instr in stage.instructions:
                 if instr.cmd == "RUN":
-                    self.facts[id(instr)] = read_run(instr, stage)
+                    self.facts[id(instr)] = read_run(instr, stage, posix)
         for stage in self.analysis.stages:
             for instr in stage.instructions:
                 if instr.cmd == "ADD":
@@ -736,7 +764,7 @@ class _Run:
         """A builder stage's caches never reach the image: a cache mount saves downloads."""
         run, line = facts.run, facts.run.start_line
         user = facts.stage.last_user[1]
-        if user is not None and not is_root_user(user):
+        if not facts.posix or (user is not None and not is_root_user(user)):
             return  # the cache folders are the user's, not root's
         env = _stage_env(facts.stage)
         flags: list[str] = []
