@@ -47,7 +47,9 @@ of the RUN, in the file's continuation style (``&& \\`` at line ends, or ``\\`` 
 when no later RUN of the stage, or of a stage built ``FROM`` it, installs without its own
 update; otherwise the finding says which line needs them and nothing is edited. A RUN with a
 ``--mount=type=cache`` on the manager's cache is left as it is: the cache is wanted there.
-Exec-form RUNs, heredoc scripts and scripts the parser cannot read are reported, not edited.
+A ``RUN <<EOF`` script is edited the same way (the cleanup on its last line); exec-form RUNs,
+``<<-`` or several heredocs, PowerShell/cmd shells and scripts the parser cannot read are
+reported, not edited.
 ``ADD`` stays where a source is a URL, uses a variable, has an ADD-only flag, or is (by its
 content, or by its name when it cannot be read) an archive. ``--no-install-recommends``
 changes which packages are installed, and cache mounts need BuildKit or buildah: both are
@@ -177,6 +179,18 @@ class RunFacts:
     offset: int = 0  # where the script starts in run.text
     cache_mounts: list[str] = field(default_factory=list)  # targets
     posix: bool = True  # the stage's shell is a POSIX shell on Linux
+    heredoc: object = None  # the heredoc that is the RUN's script (offsets are in its body)
+
+    def src(self, offset: int) -> int | None:
+        """Source offset of a script offset (logical offsets in ``run.text`` for shell form)."""
+        if self.heredoc is not None:
+            return self.heredoc.start + offset
+        return self.run.source_offset(offset)
+
+    def after(self, offset: int) -> int | None:
+        """Source offset just after the script's character ``offset - 1``."""
+        at = self.src(offset - 1)
+        return None if at is None else at + 1
 
     def installs(self, manager: str) -> list[Call]:
         return [c for c in self.calls if c.manager == manager and c.kind == "install"]
@@ -227,7 +241,25 @@ def _posix_shell(stage: Stage, escape: str) -> bool:
     return escape != "`" and not (family is not None and family.name == "windows")
 
 
-def read_run(run: Instruction, stage: Stage, posix: bool = True) -> RunFacts:
+_SCRIPT_SHELLS = {"", "sh", "bash", "ash", "dash", "/bin/sh", "/bin/bash", "/bin/ash", "/bin/dash", "/usr/bin/bash"}
+
+
+def _script_heredoc(run: Instruction, text: str | None):
+    """The heredoc of ``RUN <<EOF`` (or ``RUN <<EOF bash``) when it is the script, its body is
+    verbatim in the source and not tab-stripped; else None."""
+    if text is None or len(run.heredocs) != 1:
+        return None
+    h = run.heredocs[0]
+    found = script_of(run)
+    if h.chomp or found is None:
+        return None
+    words = found[0].split()
+    if not words or words[0].strip("<'\"") != h.name or not words[0].startswith("<<") or " ".join(words[1:]) not in _SCRIPT_SHELLS:
+        return None
+    return h if text[h.start : h.start + len(h.content)] == h.content else None
+
+
+def read_run(run: Instruction, stage: Stage, posix: bool = True, text: str | None = None) -> RunFacts:
     facts = RunFacts(run, stage, editable=False, cache_mounts=_mount_targets(run))
     if not _mentions().search(run.text) and not any(_mentions().search(h.content) for h in run.heredocs):
         facts.editable = True  # nothing to edit, nothing to refuse
@@ -241,12 +273,18 @@ def read_run(run: Instruction, stage: Stage, posix: bool = True) -> RunFacts:
                 commands.append((w, [None] * len(w), None))
         else:
             commands.append((words, [None] * len(words), None))
+    elif posix and (here := _script_heredoc(run, text)) is not None and (shape := outline(here.content)) is not None:
+        facts.editable, facts.shape, facts.heredoc = True, shape, here
+        for c in shape.commands:
+            commands.append((c.words, list(c.spans), c.cut))
     elif run.heredocs:
-        facts.why = "its script is a heredoc"
-        for h in run.heredocs:
-            for w, _ in simple_commands(h.content) or []:
-                commands.append((w, [None] * len(w), None))
+        facts.why = "its heredoc cannot be edited in place (several heredocs, or <<-)"
         found = script_of(run)
+        line = [w for w in (found[0].split() if found else []) if not w.startswith("<<")]
+        if not line or line[0] in _SCRIPT_SHELLS:  # the heredocs are the script, not data for a command
+            for h in run.heredocs:
+                for w, _ in simple_commands(h.content) or []:
+                    commands.append((w, [None] * len(w), None))
         if found:
             for w, _ in simple_commands(found[0]) or []:
                 commands.append((w, [None] * len(w), None))
@@ -403,11 +441,6 @@ class _Run:
             self.refused.add(line)
         self.result.add(CODES, code, line, message, fixed, fix)
 
-    def _after(self, run: Instruction, logical: int) -> int | None:
-        """Source offset just after ``run.text[logical - 1]``."""
-        at = run.source_offset(logical - 1)
-        return None if at is None else at + 1
-
     def _insert(self, at: int, text: str, order: int = 0) -> None:
         self.inserts.setdefault((at, order), []).append(text)
 
@@ -416,7 +449,7 @@ class _Run:
             posix = _posix_shell(stage, self.doc.escape)
             for instr in stage.instructions:
                 if instr.cmd == "RUN":
-                    self.facts[id(instr)] = read_run(instr, stage, posix)
+                    self.facts[id(instr)] = read_run(instr, stage, posix, self.doc.text)
         for stage in self.analysis.stages:
             for instr in stage.instructions:
                 if instr.cmd == "ADD":
@@ -510,7 +543,7 @@ class _Run:
             if instr.cmd != "RUN":
                 continue
             facts = self.facts[id(instr)]
-            if not facts.editable or not facts.calls or len(facts.others) != 1:
+            if not facts.editable or facts.heredoc is not None or not facts.calls or len(facts.others) != 1:
                 continue
             call = facts.calls[0]
             if call.manager != "apt" or call.kind != "update" or facts.cache_mounts or instr.flags:
@@ -536,12 +569,12 @@ class _Run:
                 if not installs:
                     self.add("LYR006", line, f"RUN apt-get update stands alone and the next RUN (line {target.start_line}) installs nothing with apt", fix="none")
                 continue
-            if not tfacts.editable or target.flags:
-                why = tfacts.why or "it has flags (--mount, --network) that the update would then run with"
+            if not tfacts.editable or target.flags or tfacts.heredoc is not None:
+                why = tfacts.why or ("its script is a heredoc" if tfacts.heredoc is not None else "it has flags (--mount, --network) that the update would then run with")
                 self.add("LYR006", line, f"RUN apt-get update stands alone, but the RUN on line {target.start_line} cannot take it: {why}", fix="none")
                 continue
             update_text = instr.text[call.spans[0][0] : call.spans[-1][1]]
-            at = target.source_offset(tfacts.offset)
+            at = tfacts.src(tfacts.offset)
             if at is None or "\n" in update_text:
                 continue
             line_start = self.doc.line_start(instr.start)
@@ -660,7 +693,7 @@ class _Run:
             edits_ok = True
             pending: list[tuple[int, str, int]] = []
             for call in needs_flag:
-                at = self._after(run, call.sub_end) if call.sub_end else None
+                at = facts.after(call.sub_end) if call.sub_end else None
                 if at is None:
                     edits_ok = False
                     break
@@ -668,8 +701,8 @@ class _Run:
             cut_edit = None
             if drop_update is not None:
                 if drop_update.cut and installs and len(updates) == 1 and all(_has_flag(c, m["flag_done"], env) or c in needs_flag for c in installs) and drop_update.index < min((c.index for c in installs), default=10**9):
-                    start = run.source_offset(drop_update.cut[0])
-                    end_char = run.source_offset(drop_update.cut[1])
+                    start = facts.src(drop_update.cut[0])
+                    end_char = facts.src(drop_update.cut[1])
                     if start is not None and end_char is not None and "#" not in self.doc.text[start:end_char]:
                         cut_edit = Edit(start, end_char, "")
                 if cut_edit is None:
@@ -709,10 +742,10 @@ class _Run:
         """Chain ``command`` after the RUN's last statement, in the file's style."""
         run, doc = facts.run, self.doc
         end = facts.offset + facts.shape.end
-        at = self._after(run, end)
+        at = facts.after(end)
         if at is None:
             return
-        if run.start_line == run.end_line:
+        if facts.heredoc is not None or run.start_line == run.end_line:  # a heredoc: the same body line
             self._insert(at, f" && {command}", order=1)
             return
         lines = doc.text[doc.line_start(run.start) : run.end].splitlines()[1:]
@@ -745,7 +778,7 @@ class _Run:
                 what = " and ".join(x for x, need in (("-y", missing_yes), (m["no_recommends"], recommends)) if need)
                 self.add("LYR011", line, f"{call.name} install without {what}, but {facts.why or 'the words cannot be edited'}: left alone")
                 continue
-            at = self._after(facts.run, call.sub_end)
+            at = facts.after(call.sub_end)
             if at is None:
                 continue
             if missing_yes:
