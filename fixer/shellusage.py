@@ -219,3 +219,71 @@ def runtime_commands(instructions: list, usage: Usage) -> None:
                 usage.commands.append(Command(words, [None] * len(words), instr, 10**6 + len(usage.commands)))
                 continue
         _read(usage, words[0], instr, None, order=10**6)
+
+
+@dataclass
+class Outlined:
+    """One simple command of a script, with what an edit around it needs."""
+
+    words: list[str]  # wrappers and assignments removed
+    spans: list[tuple[int, int]]  # of each word, in the script
+    start: int  # where the command (after its wrappers) starts in the script
+    # (start, end) of "this command && " when it can be cut out of its && chain, else None
+    cut: tuple[int, int] | None
+
+
+@dataclass
+class Outline:
+    commands: list[Outlined]
+    end: int  # where the last statement ends: a command appended here with ``&&`` runs last
+    background: bool  # the script ends with ``&``: nothing can be chained after it
+
+
+@functools.lru_cache(maxsize=512)
+def outline(script: str) -> Outline | None:
+    """The simple commands of a script and where its last statement ends; None when the
+    script does not parse. Cached: the stability check reads the same RUN lines again (the
+    result is shared, never change it)."""
+    data = script.encode("utf-8")
+    tree = _parser().parse(data)
+    root = tree.root_node
+    if root.has_error:
+        return None
+    if len(data) == len(script):
+        to_char = int
+    else:
+        def to_char(offset: int) -> int:
+            return len(data[:offset].decode("utf-8", "ignore"))
+
+    found: list[Outlined] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "command":
+            words, spans = [], []
+            for child in node.named_children:
+                if child.type not in _NOT_WORDS:
+                    words.append(unquote(child.text.decode("utf-8", "replace")))
+                    spans.append((to_char(child.start_byte), to_char(child.end_byte)))
+            words, spans = _strip_wrappers(words, spans)
+            if words:
+                statement = node.parent if node.parent is not None and node.parent.type == "redirected_statement" else node
+                cut = None
+                op = statement.next_sibling
+                if op is not None and op.type == "&&" and op.next_sibling is not None and statement.parent is not None and statement.parent.type == "list":
+                    # "a && b": a is the left operand; cutting "a && " leaves b where a was
+                    if statement.prev_sibling is None:
+                        cut = (to_char(statement.start_byte), to_char(op.next_sibling.start_byte))
+                found.append(Outlined(words, spans, spans[0][0], cut))
+        stack.extend(reversed(node.children))
+    statements = [c for c in root.named_children if c.type != "comment"]
+    if not statements:
+        return Outline(found, 0, False)
+    last = statements[-1]
+    after = last.next_sibling
+    background = False
+    while after is not None:
+        if after.type == "&":
+            background = True
+        after = after.next_sibling
+    return Outline(found, to_char(last.end_byte), background)

@@ -43,7 +43,14 @@ def _check(path, tmp_path):
     out_comments = [l.strip() for l in out.splitlines() if l.strip().startswith("#")]
     for c in comments:
         assert c in out_comments
-    bodies = [h.content for i in original.instructions for h in (i.sub or i).heredocs]
+    # the lean transform may chain a cleanup or add a flag inside a RUN <<EOF script it fixed
+    lean_fixed = {f.line for f in outcome.findings if f.code.startswith("LYR") and f.fixed}
+    bodies = [
+        h.content
+        for i in original.instructions
+        for h in (i.sub or i).heredocs
+        if not (i.cmd == "RUN" and lean_fixed & set(range(i.start_line, i.end_line + 1)))
+    ]
     out_bodies = [h.content for i in kept.instructions for h in (i.sub or i).heredocs]
     for body in bodies:
         assert body in out_bodies
@@ -55,12 +62,22 @@ def _check(path, tmp_path):
             if line.strip() and line.lstrip().split(" ", 1)[0].upper() not in rewritable:
                 assert line in out_lines, line
         return outcome
+    # the lean transform edits inside RUN lines (a flag, a chained cleanup, a merged update):
+    # every physical line of a RUN it fixed may change
+    lean_lines = set()
+    fixed_lines = {f.line for f in outcome.findings if f.code.startswith("LYR") and f.fixed}
+    merged = {f.line for f in outcome.findings if f.code == "LYR006" and f.fixed}  # into the next RUN
+    runs = [i for i in original.instructions if i.cmd == "RUN"]
+    for k, instr in enumerate(runs):
+        lines = set(range(instr.start_line, instr.end_line + 1))
+        if fixed_lines & lines or (k and runs[k - 1].start_line in merged):
+            lean_lines.update(lines)
     # what no edit touched is unchanged: every original line is still there, in order
     sm = difflib.SequenceMatcher(None, text.splitlines(), out.splitlines(), autojunk=False)
     removed = [op for op in sm.get_opcodes() if op[0] in ("delete", "replace")]
     for _, i1, i2, _, _ in removed:
-        for line in text.splitlines()[i1:i2]:
-            assert line.lstrip().split(" ", 1)[0].upper() in rewritable, line
+        for number, line in enumerate(text.splitlines()[i1:i2], start=i1 + 1):
+            assert number in lean_lines or line.lstrip().split(" ", 1)[0].upper() in rewritable, line
     return outcome
 
 

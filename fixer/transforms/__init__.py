@@ -74,12 +74,13 @@ class Transform(Protocol):
     def apply(self, doc: Document, analysis: Analysis, options: Options) -> Result: ...
 
 
-# The fixed order the pipeline runs them in: structure first, then the base image, secrets
+# The fixed order the pipeline runs them in: structure first, then the base image, lean
+# layers (package caches in the RUN that made them), secrets
 # out of the build (before nonroot adds its USER after the last RUN), the user,
 # the build context, and last the references that name the final images.
 # Each helper module registers here, in this order:
-#   multistage, slim, secrets, nonroot, dockerignore, registry, pin
-_MODULES = ("multistage", "slim", "secrets", "nonroot", "dockerignore", "registry", "pin")
+#   multistage, slim, lean, secrets, nonroot, dockerignore, registry, pin
+_MODULES = ("multistage", "slim", "lean", "secrets", "nonroot", "dockerignore", "registry", "pin")
 
 
 def all_transforms() -> list[Transform]:

@@ -54,6 +54,7 @@ from ..imageref import RESERVED, join_reference, locate, split_reference
 from ..options import Options
 from ..shellusage import Command, Usage, package_name, runtime_commands, stage_usage
 from . import Result
+from .lean import new_apt_install
 
 # code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
 CODES = {
@@ -367,13 +368,8 @@ class _RootFix:
                 return edit, ""
         run = first_use.run
         indent = self.doc.indent_of(run)
-        text = self.doc.render_instruction(
-            "RUN",
-            "apt-get update",
-            f"&& apt-get install -y --no-install-recommends {names}",
-            "&& rm -rf /var/lib/apt/lists/*",
-            indent=indent,
-        )
+        # the install line the lean transform would leave as it is (fixer/data/lean.toml)
+        text = self.doc.render_instruction("RUN", *new_apt_install(names), indent=indent)
         return self.doc.insert_before(run, text), ""
 
     def _stage_of(self, run) -> Stage | None:
