@@ -120,6 +120,7 @@ def _build_app():
         pull: Annotated[str, typer.Option("--pull", help="Base images: never (local only) or missing.")] = "missing",
         probe: Annotated[bool, typer.Option("--probe", help="HTTP-probe the app even if it EXPOSEs nothing (with --port).")] = False,
         port: Annotated[Optional[int], typer.Option("--port", help="Container port to probe (default: the first EXPOSEd one).")] = None,
+        path: Annotated[str, typer.Option("--path", help="URL path the HTTP probe asks for (default: /).")] = "/",
         wait: Annotated[float, typer.Option("--wait", help="Seconds the app gets to start and answer.")] = 5.0,
         build_timeout: Annotated[float, typer.Option("--build-timeout", help="Seconds one build may take.")] = 900.0,
         output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
@@ -144,7 +145,7 @@ def _build_app():
             )
             vopts = VerifyOptions(
                 engine=engine, build_args=tuple(build_arg or ()), target=target, context=context, pull=pull,
-                probe=probe or port is not None, port=port, wait=wait, build_timeout=build_timeout,
+                probe=probe or port is not None, port=port, path=path, wait=wait, build_timeout=build_timeout,
             )
             verdicts = verify(paths or [Path(".")], options, vopts)
         except (OptionError, VerifyError) as err:

@@ -77,6 +77,8 @@ class Project:
     start_script: bool = False
     static_output: str | None = None  # the folder a static front-end build writes
     dev_dependencies: list[str] = field(default_factory=list)  # package.json devDependencies
+    node_scripts: dict[str, str] = field(default_factory=dict)  # package.json scripts (read, never run)
+    dev_bins: set[str] = field(default_factory=set)  # commands only devDependencies install
     node_version: str | None = None
     # go
     module: str | None = None
@@ -394,6 +396,7 @@ def _node(ctx: BuildContext, top: set[str], files: set[str], p: Project) -> None
         else:
             p.problems.append(f"package.json name {name!r} rejected")
     scripts = data.get("scripts") if isinstance(data.get("scripts"), dict) else {}
+    p.node_scripts = {k: v for k, v in scripts.items() if isinstance(k, str) and isinstance(v, str)}
     p.build_script = isinstance(scripts.get("build"), str)
     p.start_script = isinstance(scripts.get("start"), str)
     for lock in ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml"):
@@ -408,13 +411,16 @@ def _node(ctx: BuildContext, top: set[str], files: set[str], p: Project) -> None
             if key == "devDependencies":
                 p.dev_dependencies = [d for d in section if isinstance(d, str)]
     p.dependencies = deps
+    p.dev_bins = _node_dev_bins(ctx, p.lockfile, data)
     servers = _NODE_SERVERS & set(deps)
     if servers:
         p.framework = sorted(servers)[0]
     elif p.build_script:
         for tool, out in _STATIC_TOOLS.items():
             if tool in deps:
-                p.framework, p.static_output = tool, out
+                out = _static_output(ctx, top, tool, out, p)
+                if out is not None:
+                    p.framework, p.static_output = tool, out
                 break
     engines = data.get("engines") if isinstance(data.get("engines"), dict) else {}
     m = re.search(r"(\d+)", str(engines.get("node", "")))
@@ -439,6 +445,68 @@ def _node(ctx: BuildContext, top: set[str], files: set[str], p: Project) -> None
             p.health_path = "/"
 
 
+# where each tool is told to write elsewhere: its config file's key, the build script's flag or variable
+_OUTPUT_SETTINGS = {
+    "vite": (("vite.config.js", "vite.config.ts", "vite.config.mjs", "vite.config.mts", "vite.config.cjs"), "outDir", r"--outDir[= ]"),
+    "@vue/cli-service": (("vue.config.js", "vue.config.cjs", "vue.config.mjs"), "outputDir", r"--dest[= ]"),
+    "parcel": ((), None, r"--dist-dir[= ]"),
+    "react-scripts": ((), None, r"\bBUILD_PATH="),
+}
+
+
+def _static_output(ctx: BuildContext, top: set[str], tool: str, default: str, p: Project) -> str | None:
+    """The folder the front-end build writes: the tool's default unless the build script or
+    the tool's config names another (a literal, relative path), None when it cannot be told."""
+    configs, key, flag = _OUTPUT_SETTINGS[tool]
+    found = None
+    m = re.search(flag + r"""(['"]?)([^\s'"&;|]+)\1""", p.node_scripts.get("build", ""))
+    if m:
+        found = m.group(2)
+    elif key:
+        for name in configs:
+            if name not in top:
+                continue
+            text = ctx.read_text(name) or ""
+            if re.search(rf"\b{key}\b", text):
+                m = re.search(rf"""\b{key}\s*:\s*(['"`])([^'"`$]+)\1""", text)
+                if m is None:
+                    p.problems.append(f"{name} sets {key} to something other than a plain string")
+                    return None
+                found = m.group(2)
+            break
+    if found is None:
+        return default
+    found = found.removeprefix("./").rstrip("/")
+    if not valid_path(found) or found.startswith("/") or not found:
+        p.problems.append(f"{tool}'s output folder {found!r} rejected")
+        return None
+    return found
+
+
+def _node_dev_bins(ctx: BuildContext, lockfile: str | None, data: dict) -> set[str]:
+    """The commands that only devDependencies provide (``nodemon``, ``ts-node``, ``vite``):
+    gone after ``npm prune --omit=dev``. An npm lock file names every package's binaries and
+    marks the dev-only ones; without one, a devDependency's binary is taken to be its name."""
+    prod_bins: set[str] = set()
+    dev_bins: set[str] = set()
+    if lockfile in ("package-lock.json", "npm-shrinkwrap.json"):
+        try:
+            lock = json.loads(ctx.read_text(lockfile) or "")
+        except ValueError:
+            lock = {}
+        entries = lock.get("packages") if isinstance(lock, dict) and isinstance(lock.get("packages"), dict) else {}
+        for key, entry in entries.items():
+            if not key or not isinstance(entry, dict) or not isinstance(entry.get("bin"), (dict, str)):
+                continue
+            name = key.rsplit("node_modules/", 1)[-1]
+            bins = set(entry["bin"]) if isinstance(entry["bin"], dict) else {name.rsplit("/", 1)[-1]}
+            (dev_bins if entry.get("dev") else prod_bins).update(b for b in bins if isinstance(b, str))
+    for key, target in (("devDependencies", dev_bins), ("dependencies", prod_bins)):
+        section = data.get(key) if isinstance(data.get(key), dict) else {}
+        target.update(name.rsplit("/", 1)[-1] for name in section if isinstance(name, str))
+    return dev_bins - prod_bins
+
+
 # ------------------------------------------------------------------ go
 
 def _go(ctx: BuildContext, top: set[str], files: set[str], p: Project) -> None:
@@ -447,7 +515,7 @@ def _go(ctx: BuildContext, top: set[str], files: set[str], p: Project) -> None:
         if len(words) == 2 and words[0] == "module":
             if valid_path(words[1]):
                 p.module = words[1]
-                p.name = words[1].rstrip("/").rsplit("/", 1)[-1]
+                p.name = go_binary_name(words[1])
             else:
                 p.problems.append(f"go.mod module {words[1]!r} rejected")
         elif len(words) == 2 and words[0] == "go":
@@ -457,6 +525,18 @@ def _go(ctx: BuildContext, top: set[str], files: set[str], p: Project) -> None:
     p.framework = "cgo" if any(
         f.endswith(".go") and re.search(r'^import\s+"C"', ctx.read_text(f) or "", re.M) for f in sorted(files)[:2000]
     ) else None
+
+
+_GO_MAJOR = re.compile(r"^v[0-9]+$")
+
+
+def go_binary_name(import_path: str) -> str | None:
+    """The file ``go build`` names a main package's executable after: the last element of its
+    import path that is not a major version (``example.com/tool/v2`` -> ``tool``)."""
+    parts = [x for x in import_path.strip("/").split("/") if x not in ("", ".")]
+    if len(parts) > 1 and _GO_MAJOR.match(parts[-1]):
+        parts.pop()
+    return parts[-1] if parts and parts[-1] != ".." else None
 
 
 # ------------------------------------------------------------------ java
@@ -485,8 +565,30 @@ def _java(ctx: BuildContext, top: set[str], files: set[str], p: Project) -> None
             el = root.find(q(path), ns)
             return el.text.strip() if el is not None and el.text else None
 
-        artifact, version = text("artifactId"), text("version") or text("parent/version")
-        final = text("build/finalName")
+        properties = {}
+        props = root.find(q("properties"), ns)
+        for el in list(props) if props is not None else []:
+            if isinstance(el.tag, str) and el.text:
+                properties[el.tag.rsplit("}", 1)[-1]] = el.text.strip()
+        # what Maven substitutes in these names: the model's own values and <properties>
+        # (`${project.artifactId}` in finalName, CI-friendly `${revision}` versions)
+        values = dict(properties)
+        for key, path in (("artifactId", "artifactId"), ("version", "version"), ("groupId", "groupId"), ("name", "name")):
+            value = text(path) or (text(f"parent/{path}") if key in ("version", "groupId") else None)
+            if value is not None:
+                values[f"project.{key}"] = value
+                values.setdefault(key, value)
+
+        def resolved(value: str | None) -> str | None:
+            for _ in range(5):  # properties that name properties; what stays unknown keeps its ${...}
+                new = re.sub(r"\$\{([A-Za-z0-9_.-]+)\}", lambda m: values.get(m.group(1), m.group()), value or "")
+                if new == value or value is None:
+                    break
+                value = new
+            return value
+
+        artifact, version = resolved(text("artifactId")), resolved(text("version") or text("parent/version"))
+        final = resolved(text("build/finalName"))
         packaging = text("packaging") or "jar"
         for key in ("properties/maven.compiler.release", "properties/java.version", "properties/maven.compiler.source"):
             v = text(key)
@@ -496,7 +598,10 @@ def _java(ctx: BuildContext, top: set[str], files: set[str], p: Project) -> None
         if packaging != "jar":
             p.problems.append(f"pom.xml packaging is {packaging}, not jar")
             return
-        if final and "${" not in final:
+        if final and "${" in final:  # the jar is named after it, never after artifactId-version
+            p.problems.append(f"pom.xml finalName {final!r} uses a property imgfix cannot resolve")
+            return
+        if final:
             jar = f"target/{final}.jar"
         elif artifact and version and "${" not in artifact + version:
             jar = f"target/{artifact}-{version}.jar"

@@ -21,6 +21,7 @@ the point of the command.
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import os
@@ -38,7 +39,11 @@ from pathlib import Path
 ENGINES = ("podman", "docker", "buildah")
 PULL_POLICIES = ("never", "missing")
 _LOG_NOISE = re.compile(r"^(Copying (blob|config)|Writing manifest|Storing signatures|Getting image source)")
-_LAYER_ID = re.compile(r"^--> (?:Using cache )?([0-9a-f]{10,64})\s*$", re.M)
+# a committed layer in the build log: buildah/podman "--> 1a2b…", Docker's classic builder " ---> 1a2b…"
+_LAYER_ID = re.compile(r"^\s*-{2,3}> (?:Using cache )?([0-9a-f]{10,64})\s*$", re.M)
+_PROBE_PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]{0,500}$")
+_BODY_KEEP = 400  # characters of the answer kept for the report
+_BODY_MAX = 1 << 20  # bytes of the answer read and compared
 _BUILD_ARG = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 
@@ -84,6 +89,17 @@ class Engine:
     builder: str  # executable path
     runner: str | None  # executable that runs containers (None: build-only)
     runner_kind: str | None  # podman | docker
+    # what builds, which decides the Dockerfile features that work (BUILDERS): buildah (also
+    # under podman), docker-classic or docker-buildkit
+    builder_kind: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.builder_kind:
+            self.builder_kind = "docker-classic" if self.name == "docker" else "buildah"
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({BUILDERS[self.builder_kind]})"
 
     @classmethod
     def detect(cls, wanted: str | None = None) -> "Engine":
@@ -98,7 +114,7 @@ class Engine:
             if name == "docker" and docker:
                 probe = _run([docker, "info", "--format", "{{.ServerVersion}}"], timeout=20)
                 if probe.returncode == 0:
-                    return cls("docker", docker, docker, "docker")
+                    return cls("docker", docker, docker, "docker", _docker_builder(docker))
                 problems.append("docker: the client is installed but no daemon answers")
                 continue
             if name == "buildah" and buildah:
@@ -111,8 +127,9 @@ class Engine:
     def build_argv(self, dockerfile: Path, context: Path, tag: str, opts: "VerifyOptions", ignorefile: Path | None) -> list[str]:
         argv = [self.builder, "build" if self.name != "buildah" else "bud", "-f", str(dockerfile), "-t", tag]
         if self.name == "docker":
-            if opts.pull == "never":
-                pass  # Docker has no "never": it pulls only missing images, which is the same for local bases
+            # Docker has no "never": it pulls only missing images, which is the same for local bases.
+            # --force-rm: the classic builder also removes the containers of failed steps
+            argv += ["--force-rm"]
         else:
             argv += ["--pull-never"] if (self.name == "buildah" and opts.pull == "never") else [f"--pull={opts.pull}"]
             argv += ["--layers", "--force-rm"]
@@ -159,6 +176,92 @@ class Engine:
             _run([self.runner, "rm", "-f", name], timeout=60)
 
 
+def _docker_builder(docker: str) -> str:
+    """Which builder ``docker build`` uses: DOCKER_BUILDKIT decides; unset, a client from 23 on
+    uses BuildKit through buildx when the plugin is there and falls back to the classic builder
+    when it is not (as an older client does)."""
+    value = os.environ.get("DOCKER_BUILDKIT", "").strip().lower()
+    if value in ("0", "false"):
+        return "docker-classic"
+    if value in ("1", "true"):
+        return "docker-buildkit"
+    version = _run([docker, "version", "--format", "{{.Client.Version}}"], timeout=20).stdout.strip()
+    major = int(m.group(1)) if (m := re.match(r"(\d+)\.", version)) else 0
+    if major >= 23 and _run([docker, "buildx", "version"], timeout=20).returncode == 0:
+        return "docker-buildkit"
+    return "docker-classic"
+
+
+# ---------------------------------------------------------------------------- engine limits
+
+BUILDERS = {
+    "buildah": "buildah",
+    "docker-classic": "classic builder",
+    "docker-buildkit": "BuildKit",
+}
+# Dockerfile features a builder cannot build, measured on this project's build environment
+# (../shared/buildenv: buildah 1.28 under podman, Docker 20.10's classic builder and its built-in
+# BuildKit, dockerfile frontend 1.2). A file that uses one gets "engine cannot build this", not
+# a regression: the failure would say nothing about the rewrite. BuildKit with a ``# syntax=``
+# line builds with the frontend it names, so its own limits do not apply (see _LIMIT_LOG).
+_LACKS = {
+    "heredoc": {"buildah", "docker-classic", "docker-buildkit"},
+    "COPY --link": {"buildah", "docker-classic", "docker-buildkit"},
+    "RUN --mount": {"docker-classic"},
+    "RUN --network": {"docker-classic"},
+    "RUN --security": {"docker-classic"},
+    "COPY --chmod": {"docker-classic"},
+    "FROM --platform=$VAR": {"docker-classic"},  # the classic builder sets no BUILDPLATFORM/TARGETPLATFORM
+}
+# build-log lines that say the builder lacks a feature (what the static check cannot know)
+_LIMIT_LOG = re.compile(
+    r"requires BuildKit|[Uu]nknown flag: (?:mount|chmod|link|network|security)"
+    r"|docker\.io/docker/dockerfile|frontend gateway|resolve image config for .*dockerfile"
+)
+
+
+def engine_limits(text: str, builder_kind: str) -> list[str]:
+    """The features of a Dockerfile that ``builder_kind`` cannot build, each with its line."""
+    from .parser import ParseError, parse
+
+    try:
+        parsed = parse(text)
+    except ParseError:
+        return []  # the build itself reports it
+    own_frontend = builder_kind == "docker-buildkit" and "syntax" in parsed.directives
+    found: dict[str, int] = {}
+
+    def lacks(feature: str, line: int) -> None:
+        if builder_kind in _LACKS[feature] and not own_frontend:
+            found.setdefault(feature, line)
+
+    for instr in parsed.instructions:
+        instr = instr.sub or instr  # ONBUILD: the instruction it wraps
+        flags = {f.split("=", 1)[0].lower() for f in instr.flags or []}
+        if instr.heredocs:
+            lacks("heredoc", instr.start_line)
+        if instr.cmd in ("COPY", "ADD"):
+            if "--link" in flags:
+                lacks("COPY --link", instr.start_line)
+            if "--chmod" in flags:
+                lacks("COPY --chmod", instr.start_line)
+        elif instr.cmd == "RUN":
+            for flag in ("--mount", "--network", "--security"):
+                if flag in flags:
+                    lacks(f"RUN {flag}", instr.start_line)
+        elif instr.cmd == "FROM" and any(f.startswith("--platform=") and "$" in f for f in instr.flags or []):
+            lacks("FROM --platform=$VAR", instr.start_line)
+    return [f"{feature} (line {line})" for feature, line in sorted(found.items(), key=lambda kv: kv[1])]
+
+
+def limit_in_log(log: str | None) -> str | None:
+    """The line of a failed build's log that says the builder lacks a feature, if one does."""
+    for line in (log or "").splitlines():
+        if _LIMIT_LOG.search(line):
+            return line.strip()[:300]
+    return None
+
+
 # ---------------------------------------------------------------------------- results
 
 
@@ -171,6 +274,7 @@ class VerifyOptions:
     pull: str = "missing"
     probe: bool = False  # probe HTTP even without EXPOSE (needs --port then)
     port: int | None = None  # container port to probe instead of the first EXPOSEd one
+    path: str = "/"  # what the probe asks for
     wait: float = 5.0  # seconds the app gets to start (and to answer)
     build_timeout: float = 900.0
     step_timeout: float = 120.0
@@ -185,6 +289,8 @@ class VerifyOptions:
             raise VerifyError(f"--target {self.target!r} is not a valid stage name")
         if self.port is not None and not 1 <= self.port <= 65535:
             raise VerifyError(f"--port {self.port} is not a port number")
+        if not _PROBE_PATH.match(self.path):
+            raise VerifyError(f"--path {self.path!r} must start with / and be a plain URL path")
         if self.probe and self.port is None:
             pass  # the first EXPOSEd port is used; an image without one reports "no port"
         for label, value in (("--wait", self.wait), ("--build-timeout", self.build_timeout)):
@@ -207,6 +313,8 @@ class Run:
     exit_code: int | None = None
     port: int | None = None
     http_status: int | None = None  # None: not probed; 0: no answer
+    http_body: str | None = None  # the start of the answer's body
+    http_sha256: str | None = None  # of the whole body (up to 1 MiB)
     logs: str | None = None
 
 
@@ -219,6 +327,10 @@ class Verdict:
     regressions: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     error: str | None = None
+    # features the engine cannot build: no verdict on the rewrite either way (exit 2)
+    engine_limits: list[str] = field(default_factory=list)
+    engine: str | None = None  # the engine and its builder, e.g. "docker (classic builder)"
+    rewrite: str | None = None  # the rewritten Dockerfile that was built
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -236,8 +348,11 @@ def compare(original: Run, rewritten: Run, expect_nonroot: bool) -> list[str]:
     elif original.running is False and rewritten.running is False and original.exit_code != rewritten.exit_code:
         out.append(f"the rewrite exits with status {rewritten.exit_code} where the original exited with {original.exit_code}")
     if original.http_status is not None and rewritten.http_status != original.http_status:
-        got = rewritten.http_status or "no answer"
-        out.append(f"the rewrite answers HTTP {got} where the original answered {original.http_status or 'nothing'}")
+        was = original.http_status or "nothing"
+        if rewritten.http_status:
+            out.append(f"the rewrite answers HTTP {rewritten.http_status} where the original answered {was}")
+        else:
+            out.append(f"the rewrite gives no answer over HTTP where the original answered {was}")
     if expect_nonroot and rewritten.uid == 0:
         out.append("the rewrite still runs as root (uid 0)")
     return out
@@ -252,13 +367,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _http_status(port: int, timeout: float = 2.0) -> int:
+def _http_get(port: int, path: str = "/", timeout: float = 2.0) -> tuple[int, bytes]:
+    """(status, body) of GET path; (0, b"") when nothing answers."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.request("GET", "/")
-        return conn.getresponse().status
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read(_BODY_MAX)
     except (OSError, http.client.HTTPException):
-        return 0
+        return 0, b""
     finally:
         conn.close()
 
@@ -289,7 +406,7 @@ class Session:
         self.opts = opts
         self.token = f"{os.getpid()}-{secrets.token_hex(4)}"
         self.images: list[str] = []  # tags, removed in reverse order
-        self.layers: set[str] = set()  # intermediate image ids this session committed
+        self.layers: list[str] = []  # intermediate image ids this session committed, in order
         self.containers: list[str] = []
         self.tmpdirs: list[Path] = []
         self._count = 0
@@ -318,7 +435,7 @@ class Session:
         self.images.clear()
         if self.layers:
             existing = self.engine.image_ids()
-            for layer in sorted(self.layers):
+            for layer in reversed(self.layers):  # children first: Docker refuses to remove a parent
                 if any(i.startswith(layer) for i in existing):
                     self.engine.remove_image(layer)
             self.layers.clear()
@@ -336,15 +453,17 @@ class Session:
               listen: int | None = None) -> tuple[Run, str | None]:
         run = Run()
         tag = f"localhost/{self._name(kind)}:latest"
-        before = self.engine.image_ids() if self.engine.name != "docker" else set()
+        # images that exist already (the base image, cached layers) are never ours to remove:
+        # the classic builder's log names the base image's id like a layer's
+        before = self.engine.image_ids()
         self.images.append(tag)
         t0 = time.monotonic()
         out = _run(self.engine.build_argv(dockerfile, context, tag, self.opts, ignorefile), timeout=self.opts.build_timeout)
         run.build_seconds = round(time.monotonic() - t0, 2)
         log = (out.stdout or "") + (out.stderr or "")
         for layer in _LAYER_ID.findall(log):
-            if not any(i.startswith(layer) for i in before):
-                self.layers.add(layer)
+            if not any(i.startswith(layer) for i in before) and layer not in self.layers:
+                self.layers.append(layer)
         if out.returncode != 0:
             lines = [line for line in log.splitlines() if line.strip() and not _LOG_NOISE.match(line)]
             run.build_error = "\n".join(lines[-15:])
@@ -386,9 +505,11 @@ class Session:
         while True:
             state = self.engine.inspect_container(name).get("State") or {}
             if host_port is not None and state.get("Running"):
-                status = _http_status(host_port)
+                status, body = _http_get(host_port, self.opts.path)
                 if status:
                     run.http_status = status
+                    run.http_body = body[:_BODY_KEEP].decode("utf-8", "replace")
+                    run.http_sha256 = hashlib.sha256(body).hexdigest()
                     break
             if not state.get("Running") or time.monotonic() >= deadline:
                 break
@@ -441,9 +562,9 @@ def verify_file(session: Session, path: Path, fix_options) -> Verdict:
     from .files import FileError, read_text
     from .pipeline import FixError, fix
 
-    opts = session.opts
+    opts, engine = session.opts, session.engine
     context = (opts.context or fix_options.context or path.parent).resolve()
-    verdict = Verdict(path=str(path), changed=False, original=Run(), rewritten=None)
+    verdict = Verdict(path=str(path), changed=False, original=Run(), rewritten=None, engine=engine.label)
     try:
         text = read_text(path)
         outcome = fix(text, fix_options, context, path)
@@ -454,9 +575,19 @@ def verify_file(session: Session, path: Path, fix_options) -> Verdict:
         verdict.error = f"{path}:{err.line}: {err.message}"
         return verdict
     verdict.changed = outcome.changed
+    verdict.rewrite = outcome.fixed if outcome.changed else None
+    # a feature this engine cannot build: building would only show the engine's limit
+    for label, source in (("the original", text), ("the rewrite", outcome.fixed if outcome.changed else "")):
+        for feature in engine_limits(source, engine.builder_kind):
+            verdict.engine_limits.append(f"{label} uses {feature}, which {engine.label} cannot build")
+    if verdict.engine_limits:
+        return verdict
     listens = _probe_ports(text, context, opts.port)
     verdict.original = session.check(path.resolve(), context, None, "original", listens[0])
     if not verdict.original.built:
+        if (line := limit_in_log(verdict.original.build_error)) is not None:
+            verdict.engine_limits.append(f"the original does not build with {engine.label}: {line}")
+            return verdict
         verdict.notes.append("the original does not build: nothing to compare with")
     if not outcome.changed:
         verdict.notes.append("imgfix changes nothing in this file")
@@ -469,23 +600,35 @@ def verify_file(session: Session, path: Path, fix_options) -> Verdict:
         ignorefile = None
         for change in outcome.files:
             if Path(change.path).name == ".dockerignore" and change.old != change.new:
-                if session.engine.name == "docker":  # BuildKit reads <Dockerfile>.dockerignore
-                    ignorefile = work / "Dockerfile.dockerignore"
+                if engine.name == "docker":
+                    # BuildKit reads <Dockerfile>.dockerignore beside the Dockerfile; the classic
+                    # builder only the context's own .dockerignore
+                    (work / "Dockerfile.dockerignore").write_text(change.new, encoding="utf-8", newline="")
+                    if engine.builder_kind == "docker-classic":
+                        verdict.notes.append(
+                            "the classic builder reads only the context's .dockerignore: the rewrite was built without the new one"
+                        )
                 else:
                     ignorefile = work / "dockerignore"
-                ignorefile.write_text(change.new, encoding="utf-8", newline="")
+                    ignorefile.write_text(change.new, encoding="utf-8", newline="")
         new_context = _context_with_changes(context, outcome.files, work)
         port = _probe_ports(outcome.fixed, new_context, opts.port, listens[1])[0]
-        verdict.rewritten = session.check(new_dockerfile, new_context, ignorefile if session.engine.name != "docker" else None,
-                                          "rewritten", port)
+        verdict.rewritten = session.check(new_dockerfile, new_context, ignorefile, "rewritten", port)
         before, after = verdict.original.port, verdict.rewritten.port
         if before is not None and after is not None and before != after:
             verdict.notes.append(f"the rewrite moved the server from port {before} to {after}: each was probed on its own")
         rewritten = verdict.rewritten
+        if verdict.original.built and not rewritten.built and (line := limit_in_log(rewritten.build_error)) is not None:
+            verdict.engine_limits.append(f"the rewrite does not build with {engine.label}: {line}")
+            return verdict
     verdict.regressions = compare(verdict.original, rewritten, fix_options.wants("USR")) if outcome.changed else []
     if not outcome.changed and fix_options.wants("USR") and verdict.original.uid == 0:
         verdict.regressions.append("the image runs as root and imgfix leaves it so (see its findings)")
-    if session.engine.runner is None:
+    before, after = verdict.original, rewritten
+    if outcome.changed and before.http_status and before.http_status == after.http_status and before.http_sha256 != after.http_sha256:
+        # a note, not a regression: pages with times or ids, or a dev server replaced by the built files
+        verdict.notes.append(f"the rewrite answers {opts.path} with a different body (same status {before.http_status})")
+    if engine.runner is None:
         verdict.notes.append("built only: buildah cannot run the default command; install podman to run it")
     return verdict
 
@@ -539,8 +682,8 @@ def verify(paths: list[Path], fix_options, opts: VerifyOptions) -> list[Verdict]
 def exit_code(verdicts: list[Verdict]) -> int:
     if any(v.regressions for v in verdicts):
         return 1
-    if any(v.error for v in verdicts):
-        return 2
+    if any(v.error or v.engine_limits for v in verdicts):
+        return 2  # not verified: no answer is not a pass
     return 0
 
 
@@ -558,6 +701,8 @@ def _size(n: int | None) -> str:
 
 
 def _cells(run: Run) -> list[str]:
+    if run.build_seconds is None and not run.built:
+        return ["not built", "-", "-", "-", "-"]
     build = f"ok {run.build_seconds:.1f}s" if run.built else "FAILED"
     if not run.built:
         return [build, "-", "-", "-", "-"]
@@ -580,6 +725,8 @@ def render_table(verdicts: list[Verdict]) -> str:
         rows.append([v.path, "original", *_cells(v.original)])
         if v.rewritten is not None:
             rows.append(["", "rewritten", *_cells(v.rewritten)])
+        elif v.changed:  # not built: the engine cannot build one of the two
+            rows.append(["", "rewritten", *_cells(Run())])
         else:
             rows.append(["", "rewritten", "(unchanged)", "", "", "", ""])
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
@@ -590,11 +737,15 @@ def render_table(verdicts: list[Verdict]) -> str:
         for run, label in ((v.original, "original"), (v.rewritten, "rewritten")):
             if run is not None and run.build_error:
                 lines.append(f"{v.path}: {label} build failed:\n    " + run.build_error.replace("\n", "\n    "))
+        for msg in v.engine_limits:
+            lines.append(f"{v.path}: ENGINE CANNOT BUILD THIS: {msg}")
         for msg in v.regressions:
             lines.append(f"{v.path}: REGRESSION: {msg}")
     n_reg = sum(1 for v in verdicts if v.regressions)
     n_err = sum(1 for v in verdicts if v.error)
-    lines.append(f"{len(verdicts)} file{'s' * (len(verdicts) != 1)} verified, {n_reg} regressed, {n_err} failed.")
+    n_lim = sum(1 for v in verdicts if v.engine_limits)
+    summary = f"{len(verdicts)} file{'s' * (len(verdicts) != 1)} verified, {n_reg} regressed, {n_err} failed"
+    lines.append(summary + (f", {n_lim} the engine cannot build." if n_lim else "."))
     return "\n".join(lines) + "\n"
 
 

@@ -27,8 +27,11 @@ from fixer.verify import (
     Verdict,
     VerifyError,
     VerifyOptions,
+    _docker_builder,
     _status_uid,
     compare,
+    engine_limits,
+    limit_in_log,
     exit_code,
     render_json,
     render_table,
@@ -201,6 +204,70 @@ def test_cli_reports_a_missing_engine_with_exit_2(tmp_path, monkeypatch):
     proc = subprocess.run([sys.executable, "-m", "fixer", "verify", str(tmp_path)], capture_output=True, text=True)
     assert proc.returncode == 2, proc.stderr
     assert "no container engine works here" in proc.stderr
+
+
+FEATURES = """\
+FROM --platform=$BUILDPLATFORM debian:bookworm-slim AS build
+RUN --mount=type=cache,target=/var/cache/apt echo cached
+COPY --chmod=755 run.sh /run.sh
+COPY --link app /app
+RUN <<EOF
+echo heredoc
+EOF
+"""
+
+
+def test_engine_limits_name_what_each_builder_lacks():
+    """What buildah 1.28, Docker 20.10's classic builder and its BuildKit cannot build."""
+    assert engine_limits(FEATURES, "docker-classic") == [
+        "FROM --platform=$VAR (line 1)", "RUN --mount (line 2)", "COPY --chmod (line 3)",
+        "COPY --link (line 4)", "heredoc (line 5)",
+    ]
+    assert engine_limits(FEATURES, "docker-buildkit") == ["COPY --link (line 4)", "heredoc (line 5)"]
+    assert engine_limits(FEATURES, "buildah") == ["COPY --link (line 4)", "heredoc (line 5)"]
+    # a # syntax= line: BuildKit builds with the frontend it names, whose limits are not known here
+    assert engine_limits("# syntax=docker/dockerfile:1.7\n" + FEATURES, "docker-buildkit") == []
+    assert engine_limits("# syntax=docker/dockerfile:1.7\n" + FEATURES, "buildah")[-1] == "heredoc (line 6)"
+    plain = "FROM debian:bookworm-slim\nCOPY --chown=1:1 a /a\nRUN echo hi\n"
+    assert all(engine_limits(plain, kind) == [] for kind in ("buildah", "docker-classic", "docker-buildkit"))
+    assert engine_limits("FROM\n", "buildah") == []  # the build reports what does not parse
+
+
+def test_limit_in_log_finds_the_builders_own_words():
+    assert limit_in_log("Step 2/4 : RUN --mount=type=cache,target=/x true\nthe --mount option requires BuildKit.") == (
+        "the --mount option requires BuildKit."
+    )
+    assert "docker.io/docker/dockerfile" in limit_in_log(
+        "failed to solve with frontend dockerfile.v0: failed to resolve source metadata for docker.io/docker/dockerfile:1"
+    )
+    assert limit_in_log('Error: building at STEP "RUN exit 3": exit status 3') is None
+    assert limit_in_log(None) is None
+
+
+def test_docker_builder_follows_docker_buildkit(tmp_path, monkeypatch):
+    fake = tmp_path / "docker"
+    fake.write_text('#!/bin/sh\n[ "$1" = version ] && echo 28.0.1 && exit 0\nexit 1\n')  # v28 client, no buildx
+    fake.chmod(0o755)
+    monkeypatch.setenv("DOCKER_BUILDKIT", "0")
+    assert _docker_builder(str(fake)) == "docker-classic"
+    monkeypatch.setenv("DOCKER_BUILDKIT", "1")
+    assert _docker_builder(str(fake)) == "docker-buildkit"
+    monkeypatch.delenv("DOCKER_BUILDKIT")
+    assert _docker_builder(str(fake)) == "docker-classic"  # no buildx plugin: the legacy builder
+    fake.write_text('#!/bin/sh\n[ "$1" = version ] && echo 28.0.1\nexit 0\n')  # buildx answers
+    assert _docker_builder(str(fake)) == "docker-buildkit"
+
+
+def test_an_engine_limit_is_not_a_regression_and_not_a_pass():
+    limit = "the original uses heredoc (line 2), which docker (classic builder) cannot build"
+    limited = Verdict("h/Dockerfile", True, Run(), None, engine_limits=[limit])
+    assert exit_code([limited]) == 2
+    assert exit_code([limited, Verdict("b", True, running(0), Run(built=False), regressions=["x"])]) == 1
+    table = render_table([limited])
+    assert f"ENGINE CANNOT BUILD THIS: {limit}" in table
+    assert "not built" in table.splitlines()[1] and "not built" in table.splitlines()[2]
+    assert "REGRESSION" not in table
+    assert table.rstrip().endswith("1 file verified, 0 regressed, 0 failed, 1 the engine cannot build.")
 
 
 # ----------------------------------------------------------------------------- real builds

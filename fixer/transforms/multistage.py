@@ -68,7 +68,7 @@ from pathlib import Path
 from .. import builtin_templates, catalogue
 from ..analysis import Analysis, Stage, split_commands
 from ..document import Document, Edit
-from ..ecosystem import Project, detect, valid_name, valid_path
+from ..ecosystem import Project, detect, go_binary_name, valid_name, valid_path
 from ..options import Options
 from ..parser import KNOWN_KEYWORDS, Instruction
 from . import Result
@@ -718,6 +718,7 @@ class _Converter:
                 f": a static {project.framework} front-end served by unprivileged nginx from {project.static_output}/ "
                 f"on port {images['nginx_port']} (the development server's CMD, EXPOSE and HEALTHCHECK were dropped)"
             )
+        self._check_node_runtime_commands(project)
         if "yarn" in tools:
             prune = "yarn install --production --frozen-lockfile --ignore-scripts --prefer-offline"
         elif "pnpm" in tools:
@@ -729,6 +730,41 @@ class _Converter:
             prune = "npm prune --production" if old_npm else "npm prune --omit=dev"
         return {"runtime_image": self._slim_image("node"), "prune": prune}, ""
 
+    def _check_node_runtime_commands(self, project: Project) -> None:
+        """The runtime keeps production dependencies only: a CMD that runs a devDependency's
+        command (``npm start`` -> ``nodemon server.js``) would fail there."""
+        for instr, words in self._entry_words():
+            commands = split_commands(" ".join(words)) if not instr.json else [words]
+            seen: set[str] = set()
+            while commands:
+                cmd = commands.pop(0)
+                tool = cmd[0].rsplit("/", 1)[-1] if cmd else ""
+                if tool in ("sh", "bash") and "-c" in cmd[1:-1]:
+                    commands += split_commands(cmd[cmd.index("-c") + 1])
+                    continue
+                if tool == "npx" and len(cmd) > 1:
+                    tool = next((w for w in cmd[1:] if not w.startswith("-")), "")
+                script = None
+                if tool in ("npm", "yarn", "pnpm") and len(cmd) > 1:
+                    args = [w for w in cmd[1:] if not w.startswith("-")]
+                    if args[:1] in (["start"], ["test"]):
+                        script = args[0]
+                    elif args[:1] in (["run"], ["run-script"]) and len(args) > 1:
+                        script = args[1]
+                    elif tool != "npm" and args and args[0] in project.node_scripts:
+                        script = args[0]  # yarn dev, pnpm dev
+                if script is not None:
+                    for name in (f"pre{script}", script, f"post{script}"):  # npm runs the hooks too
+                        if name in project.node_scripts and name not in seen:
+                            seen.add(name)
+                            commands += split_commands(project.node_scripts[name])
+                elif tool in project.dev_bins:
+                    raise Refused(
+                        f"{instr.cmd} at line {instr.start_line} runs {tool}"
+                        + (f" (through the package.json script{'s' * (len(seen) > 1)} {', '.join(sorted(seen))})" if seen else "")
+                        + ", a command of a devDependency that the runtime's production install does not have"
+                    )
+
     def _go(self, plan: _Plan, project: Project) -> tuple[dict, str]:
         if project.framework == "cgo":
             raise Refused('a Go source imports "C": a static CGO_ENABLED=0 build would fail')
@@ -736,14 +772,11 @@ class _Converter:
             raise Refused("the runtime stage would need RUN lines or packages, and distroless static has no shell")
         binary = None
         for run in plan.build_runs:
+            moved = False  # a `cd` earlier in the RUN: relative paths are not under the WORKDIR
             for words in run:
-                if words[:2] != ["go", "build"]:
-                    continue
-                if "-o" in words:
-                    i = words.index("-o")
-                    binary = words[i + 1] if i + 1 < len(words) else None
-                elif project.name:
-                    binary = project.name
+                moved = moved or words[0] in ("cd", "pushd")
+                if words[:2] == ["go", "build"]:
+                    binary = _go_output(words[2:], project, moved)
         if not binary:
             raise Refused("no `go build -o PATH` line: the binary's location is unclear")
         if not binary.startswith("/"):
@@ -814,6 +847,52 @@ class _Converter:
         if not valid_path(target) or not valid_name(name):
             raise Refused(f"binary path {target!r} is not a plain path")
         return {"runtime_image": runtime, "binary": binary, "binary_target": target}, ""
+
+
+# `go build` flags that take a value as the next word (the others are booleans)
+_GO_VALUE_FLAGS = {
+    "o", "p", "C", "asmflags", "buildmode", "buildvcs", "compiler", "gccgoflags", "gcflags", "installsuffix",
+    "ldflags", "mod", "modfile", "overlay", "pgo", "pkgdir", "tags", "toolexec", "covermode", "coverpkg",
+}
+
+
+def _go_output(args: list[str], project: Project, moved: bool) -> str | None:
+    """Where ``go build ARGS`` writes the executable (relative to the folder it runs in), as
+    the go command decides: ``-o FILE`` / ``-o=FILE``; ``-o DIR/`` or no ``-o``: a file named
+    after the package (its folder for ``./cmd/api``, the module for ``.``), or after the first
+    file for ``go build main.go``. Raises Refused where that is not one known path."""
+    output, packages, i = None, [], 0
+    while i < len(args):
+        word = args[i]
+        if word.startswith("-") and word != "-":
+            name, eq, value = word.lstrip("-").partition("=")
+            if name in _GO_VALUE_FLAGS and not eq:
+                value, i = (args[i + 1] if i + 1 < len(args) else ""), i + 1
+            if name == "o":
+                output = value
+            elif name == "C":
+                raise Refused("go build -C changes the folder it builds in")
+        else:
+            packages.append(word)
+        i += 1
+    if output and not output.endswith("/"):
+        if moved and not output.startswith("/"):
+            raise Refused(f"go build -o {output} runs after a cd: the binary's folder is unclear")
+        return output
+    if any("..." in pkg for pkg in packages) or len({p for p in packages if not p.endswith(".go")}) > 1:
+        raise Refused("go build builds several packages: which binary runs is unclear")
+    if moved and not (output or "").startswith("/"):
+        raise Refused("go build runs after a cd: the binary's folder is unclear")
+    package = packages[0] if packages else "."
+    if package.endswith(".go"):
+        name = package.rsplit("/", 1)[-1].removesuffix(".go")
+    elif package in (".", "./"):
+        name = project.name  # the module's own name, from go.mod
+    else:
+        name = go_binary_name(package)  # a folder (./cmd/api) or an import path: its last element
+    if not name or not valid_name(name):
+        return None
+    return f"{output}{name}" if output else name
 
 
 TRANSFORM = MultiStage()

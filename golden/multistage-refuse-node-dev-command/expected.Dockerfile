@@ -1,0 +1,9 @@
+FROM node:18
+WORKDIR /usr/src/app
+COPY package.json ./
+RUN npm install
+COPY . .
+USER 1000:1000
+EXPOSE 3000
+# npm start runs nodemon, which the production-only runtime would not have
+CMD ["npm", "start"]

@@ -1,0 +1,9 @@
+FROM node:18
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY . .
+RUN npm run prestart
+USER 1000:1000
+EXPOSE 3000
+CMD ["npm", "start"]
