@@ -34,6 +34,7 @@ from functools import cache
 from importlib import resources
 
 from .analysis import Analysis, Stage
+from .parser import is_number
 from .context import BuildContext, shared
 
 
@@ -112,7 +113,7 @@ def image_files(analysis: Analysis, stage: Stage, listing: tuple[str, ...], dept
         origin = next((f.split("=", 1)[1] for f in instr.flags or [] if f.startswith("--from=")), None)
         if origin is not None:
             other = analysis.stage_named(origin) or (
-                analysis.stages[int(origin)] if origin.isdigit() and int(origin) < stage.index else None
+                analysis.stages[int(origin)] if is_number(origin) and int(origin) < stage.index else None
             )
             if other is None or other is stage:
                 continue  # an external image: nothing of the build context

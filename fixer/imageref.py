@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from .parser import is_number
+
 DEFAULT_REGISTRY = "docker.io"
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*"
 _PATH = re.compile(rf"^{_COMPONENT}(?:/{_COMPONENT})*$")
@@ -261,7 +263,7 @@ def copy_from_images(analysis) -> list[CopyFromImage]:
             if not flag.startswith("--from="):
                 continue
             value = flag.split("=", 1)[1]
-            if value.lower() in stage_names or value.isdigit():
+            if value.lower() in stage_names or is_number(value):
                 continue
             if "$" in value:
                 found.append(CopyFromImage(instr, value, None, None))

@@ -494,3 +494,8 @@ _LINE_PARSERS = {
     "WORKDIR": _parse_string,
 }
 KNOWN_KEYWORDS = frozenset(_LINE_PARSERS) | {"ONBUILD"}
+
+
+def is_number(word: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also accepts ``²`` and ``٣``, which Docker does not."""
+    return word.isascii() and word.isdigit()

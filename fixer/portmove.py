@@ -15,7 +15,7 @@ from . import ports
 from .analysis import Analysis, Stage
 from .context import BuildContext
 from .document import Document, Edit
-from .parser import Instruction
+from .parser import Instruction, is_number
 from .transforms import FileChange
 
 _BEFORE = {" ", "\t", '"', "'", "[", ","}
@@ -95,7 +95,7 @@ def plan(doc: Document, analysis: Analysis, stage: Stage, found: ports.Detection
         for instr in s.of("EXPOSE"):
             for word in instr.value or []:
                 number = word.split("/", 1)[0]
-                if number.isdigit() and int(number) in out.moved:
+                if is_number(number) and int(number) in out.moved:
                     edit = _word_edit(doc, instr, word, 0, int(number), out.moved[int(number)])
                     if edit is None:
                         out.problems.append(f"EXPOSE {word} (line {instr.start_line}) is split over several lines")

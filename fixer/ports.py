@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .analysis import Analysis, Stage, split_commands
 from .context import BuildContext
-from .parser import Instruction
+from .parser import Instruction, is_number
 
 _PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")
 _SHELLS = {"sh", "bash", "ash", "dash", "zsh"}
@@ -199,7 +199,7 @@ def _flag_value(args: list[Word], flags: list[str]) -> tuple[str, str, Instructi
                 found = (args[i + 1][0], args[i + 1][0], args[i + 1][1])
             elif word.startswith(flag + "="):
                 found = (word[len(flag) + 1 :], word, instr)
-            elif len(flag) == 2 and word.startswith(flag) and word[2:].isdigit():
+            elif len(flag) == 2 and word.startswith(flag) and is_number(word[2:]):
                 found = (word[2:], word, instr)
     return found
 
@@ -218,17 +218,17 @@ class _Reader:
         var = _VAR_END.search(value)
         if var and (var.start() == 0 or (bind and value[: var.start()].endswith(":"))):
             name, default = var.group(1), var.group(2)
-            if name in self.env and self.env[name][0].isdigit():
+            if name in self.env and is_number(self.env[name][0]):
                 return self.env_listen(server, name)
             if default:
                 return self._at(server, int(default), word, instr, how, word.rfind(default))
             return None  # set when the container starts: not known here
-        if bind and not value.isdigit():
+        if bind and not is_number(value):
             m = _BIND.match(value)
             if m is None:
                 return None  # a unix socket, a host without port
             port = m.group(1)
-        elif value.isdigit():
+        elif is_number(value):
             port = value
         else:
             return None
@@ -352,7 +352,7 @@ def detect(stage: Stage, analysis: Analysis) -> Detection:
         for instr in s.of("EXPOSE"):
             for word in instr.value or []:
                 number = word.split("/", 1)[0]
-                if number.isdigit() and not word.endswith("/udp"):
+                if is_number(number) and not word.endswith("/udp"):
                     out.exposed.append((int(number), word, instr))
     entry, cmd = _last(stage, "ENTRYPOINT"), _last(stage, "CMD")
     candidates = [_strip_wrappers(c) for c in _program_words(entry, cmd)]
@@ -399,14 +399,14 @@ def _command_listens(reader: _Reader, name: str, spec: dict, args: list[Word]) -
         for word, instr in args:
             if word.startswith("-"):
                 continue
-            if word.isdigit() or (bind and _BIND.match(word)) or _VAR.match(word):
-                found = reader.word_listen(name, word, word, instr, f"{name} {word}", bind and not word.isdigit())
+            if is_number(word) or (bind and _BIND.match(word)) or _VAR.match(word):
+                found = reader.word_listen(name, word, word, instr, f"{name} {word}", bind and not is_number(word))
                 if found:
                     listens.append(found)
                 break
     if not listens:
         for var in spec.get("env", []):
-            if var in reader.env and reader.env[var][0].isdigit():
+            if var in reader.env and is_number(reader.env[var][0]):
                 listens.append(reader.env_listen(name, var))
                 break
     if not listens and spec.get("config"):

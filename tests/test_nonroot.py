@@ -74,6 +74,17 @@ def test_explicit_root_is_fixed(user):
     assert not is_root_user(final_user(out))
 
 
+@pytest.mark.parametrize("text", [
+    "FROM nginx:1.25\nRUN echo hi\nUSER root\n",  # a final USER root: replaced, not left last
+    "FROM nginx:1.25\nUSER root\nRUN echo hi\n",
+])
+def test_the_unprivileged_nginx_switch_ends_non_root_and_is_stable(text):
+    options = Options(select=("USR",), unsafe_fixes=True)
+    out = fix(text, options).fixed
+    assert "nginx-unprivileged" in out and final_user(out) == "101", out
+    assert fix(out, options).fixed == out
+
+
 def test_crlf_file_gets_crlf_lines():
     out = fix("FROM debian:bookworm\r\nRUN true\r\n", USR).fixed
     assert "\n" not in out.replace("\r\n", "")

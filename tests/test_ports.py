@@ -142,6 +142,14 @@ def test_expose_alone_is_used_when_the_command_is_not_known():
     assert d.exposed[0][0] == 80 and len(d.exposed) == 1
 
 
+@pytest.mark.parametrize("word", ["\u00b2", "\u0663", "\uff18\uff10"])
+def test_ports_are_ascii_digits_only(word):
+    # str.isdigit() accepts superscripts and other scripts' digits; Docker reads ASCII only
+    d = found(f'FROM python:3.11-slim\nEXPOSE {word}\nCMD ["uvicorn", "app:app", "--port", "{word}"]\n')
+    assert d.exposed == []
+    assert all(e.port < 65536 for e in d.listens)
+
+
 def test_new_ports():
     assert new_port(80, {80}) == 8080
     assert new_port(443, set()) == 8443

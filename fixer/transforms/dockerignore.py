@@ -65,7 +65,7 @@ from ..context import BuildContext, resolved, shared
 from ..document import Document
 from ..ignorefile import Glob, IgnoreError, Matcher
 from ..options import Options
-from ..parser import Instruction
+from ..parser import Instruction, is_number
 from . import FileChange, Result
 
 # code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
@@ -352,7 +352,7 @@ class _Sources:
     def _copy_from(self, stage: Stage, instr: Instruction, from_stage: str, sources: list[str]) -> None:
         """``COPY --from=build /app/x`` after ``COPY . /app`` in build: ``x`` must be sent."""
         source_stage = self.analysis.stage_named(from_stage)
-        if source_stage is None and from_stage.isdigit() and int(from_stage) < len(self.analysis.stages):
+        if source_stage is None and is_number(from_stage) and int(from_stage) < len(self.analysis.stages):
             source_stage = self.analysis.stages[int(from_stage)]
         if source_stage is None or source_stage.index >= stage.index:
             return

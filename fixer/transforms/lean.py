@@ -72,7 +72,7 @@ from importlib import resources
 from ..analysis import Analysis, Stage, is_root_user
 from ..document import Document, Edit
 from ..options import Options
-from ..parser import Instruction
+from ..parser import Instruction, is_number
 from ..shellusage import Outline, outline, script_of, simple_commands
 from . import Result
 
@@ -406,7 +406,7 @@ class _Run:
                 source = next((f.split("=", 1)[1] for f in copy.flags or [] if f.startswith("--from=")), None)
                 if source is None:
                     continue
-                other = self.analysis.stage_named(source) or (stages[int(source)] if source.isdigit() and int(source) < len(stages) else None)
+                other = self.analysis.stage_named(source) or (stages[int(source)] if is_number(source) and int(source) < len(stages) else None)
                 if other is None:
                     continue
                 for src in (copy.value or [])[:-1]:

@@ -50,7 +50,10 @@ Unsafe in general: an application that reads files its build wrote outside the p
 runtime copies (the app folder, the venv, the binary) breaks. imgfix only converts when every
 RUN line is one it understands (package installs, dependency installs and builds, user and
 folder setup) and the artefact's location is known; anything else is left unchanged with a
-finding that says what was missing.
+finding that says what was missing. A static front-end served by nginx instead of its
+development server listens on another port with another command: that conversion changes the
+container's interface, so it is an unsafe fix (held back, MSB001 says so, unless
+``--unsafe-fixes``).
 
 ## References
 Docker: "Multi-stage builds"; hadolint DL3059; Snyk and Google distroless guidance.
@@ -70,7 +73,7 @@ from ..analysis import Analysis, Stage, split_commands
 from ..document import Document, Edit
 from ..ecosystem import Project, detect, go_binary_name, valid_name, valid_path
 from ..options import Options
-from ..parser import KNOWN_KEYWORDS, Instruction
+from ..parser import KNOWN_KEYWORDS, Instruction, is_number
 from . import Result
 
 # code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
@@ -258,7 +261,7 @@ class MultiStage:
         stage = analysis.stages[0]
         line = stage.from_instr.start_line
         try:
-            new_text, message = _Converter(doc, analysis, options, stage).convert()
+            new_text, message, interface_change = _Converter(doc, analysis, options, stage).convert()
         except Refused as why:
             result.add(CODES, "MSB002", line, f"single-stage build left unchanged: {why}")
             return result
@@ -270,9 +273,12 @@ class MultiStage:
             return result
         if new_text is None:
             return result
+        if interface_change and not options.unsafe_fixes:
+            result.add(CODES, "MSB001", line, f"{message}; held back: {interface_change} (--unsafe-fixes applies it)", fix="unsafe")
+            return result
         start = doc.line_start(stage.from_instr.start)
         result.edits.append(Edit(start, len(doc.text), new_text))
-        result.add(CODES, "MSB001", line, message, fixed=True)
+        result.add(CODES, "MSB001", line, message, fixed=True, fix="unsafe" if interface_change else None)
         return result
 
 
@@ -519,7 +525,9 @@ class _Converter:
 
     # ---------------------------------------------------------------- convert
 
-    def convert(self) -> tuple[str | None, str]:
+    def convert(self) -> tuple[str | None, str, str]:
+        """(the new text from the stage on, what it did, how it changes the container's
+        interface: empty for a safe conversion)."""
         stage = self.stage
         if self.doc.escape != "\\":
             raise Refused("the file uses a non-default escape character")
@@ -528,7 +536,7 @@ class _Converter:
         plan = self._plan(language.lang)
         generic = any(w and w[0] in command_names("generic_build") for run in plan.build_runs for w in run)
         if not plan.builds:
-            return None, ""
+            return None, "", ""
         if language.lang is not None and plan.refusals:
             raise Refused(plan.refusals[0])
         if language.lang is None:
@@ -548,6 +556,7 @@ class _Converter:
         method = getattr(self, f"_{project.lang}")
         variables, what = method(plan, project)
         self._check_it_pays(plan, project, variables["runtime_image"])
+        interface_change = variables.pop("interface_change", "")
         variables.setdefault("runtime_packages", plan.runtime_packages)
         variables.setdefault("package_manager", plan.manager)
         for pkg in variables["runtime_packages"]:
@@ -595,7 +604,7 @@ class _Converter:
         return text, (
             f"the single stage builds ({'; '.join(plan.reasons)}) and ships its build tools; "
             f"split into a {variables['builder_name']} stage and a runtime stage on {variables['runtime_image']}{what}"
-        )
+        ), interface_change
 
     def _check_it_pays(self, plan: _Plan, project: Project, runtime_image: str) -> None:
         """Convert only when the runtime stage drops something real: a full base image for a
@@ -705,6 +714,8 @@ class _Converter:
                 raise Refused(f"package.json has a build script for {project.framework} but no RUN line runs it")
             images = packages()["images"]
             out = f"{plan.app_dir}/{project.static_output}"
+            exposed = sorted({w for i in self.stage.of("EXPOSE") for w in i.value or []})
+            was = f"port {', '.join(exposed)} (EXPOSE)" if exposed else "the development server's port"
             meta = [t for t in plan.metadata if re.match(r"^(\s*#[^\n]*\n)*\s*LABEL\b", t.lstrip("\n"), re.I)]
             return {
                 "variant": "-static",
@@ -714,6 +725,9 @@ class _Converter:
                 "port": images["nginx_port"],
                 "metadata": meta,
                 "runtime_packages": [],
+                # a dev server becomes nginx: another port and another command, whatever the user
+                # publishes or probes today stops answering
+                "interface_change": f"the container serves on port {images['nginx_port']} instead of {was}",
             }, (
                 f": a static {project.framework} front-end served by unprivileged nginx from {project.static_output}/ "
                 f"on port {images['nginx_port']} (the development server's CMD, EXPOSE and HEALTHCHECK were dropped)"
@@ -824,7 +838,7 @@ class _Converter:
             m = re.search(r"(?:jdk-?|temurin-|corretto-|openjdk-?)(\d{1,2})\b", tag)
             version = m.group(1) if m else None
         version = version or project.java_version
-        if not version or not version.isdigit():
+        if not version or not is_number(version):
             raise Refused("the Java version is not known from the image tag or the build file")
         return {"runtime_image": packages()["images"]["java"].format(version=version), "jar": jar}, ""
 

@@ -104,6 +104,7 @@ class _StageFix:
         self.line = stage.from_instr.start_line
         self.label = f"stage {stage.name}" if stage.name else "the final stage"
         self.server_run: list[str] = []  # commands that let the image's server run without root
+        self.explicit_root: Instruction | None = None  # a USER root line the stage ends with
         self.moved: dict[int, int] = {}  # ports moved (old -> new) by this fix
 
     def finding(self, code: str, message: str, line: int | None = None, fixed: bool = False) -> None:
@@ -125,6 +126,7 @@ class _StageFix:
             self._check_ports()
             return
         explicit_root = user_instr if user is not None else None
+        self.explicit_root = explicit_root
 
         triggers = stage.of("ONBUILD")
         if triggers:
@@ -491,7 +493,11 @@ class _StageFix:
         if runs_as:
             anchor = self._anchor()
             user_line = self.doc.render_instruction("USER", runs_as, indent=self.doc.indent_of(anchor))
-            edits.append(self.doc.insert_after(anchor, user_line))
+            explicit_root = self.explicit_root
+            if explicit_root is not None and explicit_root.start > anchor.start:  # a final USER root
+                edits.append(self.doc.replace(explicit_root, user_line))
+            else:
+                edits.append(self.doc.insert_after(anchor, user_line))
         self.result.edits.extend(e for e in edits if e is not None)
         self.finding(
             "USR001",
