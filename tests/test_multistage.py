@@ -429,7 +429,7 @@ def test_lines_of_only_spaces_stay_byte_for_byte_in_a_converted_stage(case, fill
         at = doc.line_start(instr.start)
         marked = marked[:at] + filler * (n + 1) + newline + marked[at:]
     context = case / "context" if (case / "context").is_dir() else case
-    options = Options(select=("MSB",), context=context)
+    options = Options(select=("MSB",), context=context, unsafe_fixes=True)  # the static front-end too
     out = fix(marked, options, context)
     assert "MSB001" in [f.code for f in out.findings if f.fixed], out.findings
     for n, instr in enumerate(stage_instrs):
