@@ -12,6 +12,7 @@ The tests hold this module to BuildKit's own answers on ``tests/data/vectors/par
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass, field
@@ -76,9 +77,22 @@ class Instruction:
     def cmd(self) -> str:
         return self.keyword.upper()
 
+    @cached_property
+    def _segment_starts(self) -> list[int]:
+        return [seg.logical for seg in self.segments]
+
     def source_offset(self, logical: int) -> int | None:
         """Source offset of a character of ``text``; None when it is not in the source."""
-        for seg in self.segments:
+        segments = self.segments
+        if len(segments) > 4:  # a binary search: long continued RUNs ask for every word
+            # segments follow each other in ``text``: only the last one starting at or before
+            # ``logical`` can hold it (an empty one shares its start with the next)
+            at = bisect.bisect_right(self._segment_starts, logical) - 1
+            seg = segments[at] if at >= 0 else None
+            if seg is not None and seg.logical <= logical < seg.logical + seg.length:
+                return seg.source + logical - seg.logical
+            return None
+        for seg in segments:
             if seg.logical <= logical < seg.logical + seg.length:
                 return seg.source + logical - seg.logical
         return None
