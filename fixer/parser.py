@@ -203,7 +203,8 @@ def parse(text: str) -> ParseResult:
         if ended and not line:
             continue
         segments = [Segment(0, offset + lead, len(line))]
-        logical = line
+        pieces = [line]  # joined once: += on a long continued RUN copied it for every line
+        length = len(line)
         empty_continuation = False
         while not ended and index < len(lines):
             c_offset, c_raw = lines[index]
@@ -218,8 +219,10 @@ def parse(text: str) -> ParseResult:
                 empty_continuation = True
                 continue
             piece, ended = directives.trim_continuation(piece)
-            segments.append(Segment(len(logical), c_offset, len(piece)))
-            logical += piece
+            segments.append(Segment(length, c_offset, len(piece)))
+            pieces.append(piece)
+            length += len(piece)
+        logical = "".join(pieces) if len(pieces) > 1 else line
         if empty_continuation:
             warnings.append((lineno, f"Empty continuation line found in: {logical}"))
         end = lines[index - 1][0] + len(lines[index - 1][1])

@@ -7,6 +7,8 @@ in worker processes; writing and reporting happen in ``run``. Each file gets its
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import subprocess
 import sys
@@ -30,13 +32,30 @@ def fix_file(path: Path, options: Options) -> FileResult:
     result.original = result.fixed = text
     context = options.context or path.parent
     try:
-        outcome = fix(text, options, context, path)
+        with _no_gc():
+            outcome = fix(text, options, context, path)
     except FixError as err:
         result.error = f"{path}:{err.line}: {err.message}"
         return result
     result.fixed, result.findings, result.files = outcome.fixed, outcome.findings, outcome.files
     result.suppressed = outcome.suppressed
     return result
+
+
+@contextlib.contextmanager
+def _no_gc():
+    """The cyclic garbage collector off while one file is fixed: the pipeline makes many
+    objects that live until the file is done and few cycles, and each full collection walks
+    them all (a third of the time on a 50,000-line file, growing faster than the file).
+    Collection resumes after the file, so a run over many files does not hold garbage."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 class GitError(Exception):

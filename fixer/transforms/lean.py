@@ -64,7 +64,6 @@ Docker's "Best practices for Dockerfile instructions" (apt-get, ADD or COPY); Pa
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 import tomllib
 from collections.abc import Iterable
@@ -604,7 +603,8 @@ class _Run:
         stage = facts.stage
         # lazily, from the RUN on: the scan mostly stops at the next RUN (slicing and filtering
         # the rest of the stage for every RUN made long files quadratic)
-        later = itertools.islice(stage.instructions, stage.position(facts.run) + 1, None)
+        instrs = stage.instructions
+        later = (instrs[k] for k in range(stage.position(facts.run) + 1, len(instrs)))
         runs = (i.sub if i.cmd == "ONBUILD" else i for i in later if i.cmd == "RUN" or (i.cmd == "ONBUILD" and i.sub is not None and i.sub.cmd == "RUN"))
         out: list[Instruction] = []
         done = managers()[manager].get("flag_done", [])
