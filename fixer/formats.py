@@ -107,7 +107,7 @@ def to_json(report: Report) -> dict:
         findings.sort(key=lambda f: (f["line"], f["code"], f["message"], f["suppressed"] or ""))
         totals["findings"] += len(r.findings)
         totals["fixed"] += sum(f.fixed for f in r.findings)
-        totals["unsafe_held_back"] += sum(f.held_back for f in r.findings)
+        totals["unsafe_held_back"] += r.held_back
         totals["suppressed"] += len(r.suppressed)
         ok = r.error is None
         files.append({
@@ -349,7 +349,7 @@ def render_github(report: Report) -> str:
             err = _error(r)
             out += [f"**Not processed** (line {err['line']}): {md_escape(err['message'])}", ""]
             continue
-        rows = [(f, finding_state(f) or "to do") for f in r.findings]
+        rows = [(f, "to do" if r.write_failed else finding_state(f) or "to do") for f in r.findings]
         rows += [(s.finding, "suppressed: " + s.reason) for s in r.suppressed]
         rows.sort(key=lambda x: (x[0].line, x[0].code, x[0].message))
         if rows:
