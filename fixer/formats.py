@@ -12,13 +12,13 @@ the difference between the original and the fixed text, as whole-line hunks.
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import linediff
 from .report import UNPRINTABLE, FileResult, Report, finding_state, unified_diff
 
 FORMATS = ("diff", "json", "sarif", "github")
@@ -50,7 +50,7 @@ def hunks(original: str, fixed: str) -> list[Hunk]:
     for line in a:
         offsets.append(offsets[-1] + len(line))
     out = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in linediff.opcodes(a, b, autojunk=False):
         if tag == "equal":
             continue
         out.append(Hunk(i1 + 1, i2, offsets[i1], offsets[i2], "".join(a[i1:i2]), "".join(b[j1:j2])))

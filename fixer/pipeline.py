@@ -8,11 +8,11 @@ never written.
 
 from __future__ import annotations
 
-import difflib
 import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from . import linediff
 from .analysis import Analysis
 from .document import Document, EditConflict, apply_edits
 from .options import Options
@@ -83,7 +83,7 @@ def _line_mapper(original: str, current: str):
 
     def build() -> None:  # only when a finding on a rewritten text asks
         a, b = original.splitlines(), current.splitlines()
-        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        for tag, i1, i2, j1, j2 in linediff.opcodes(a, b, autojunk=False):
             for k in range(j1, j2):
                 if tag in ("equal", "replace"):  # the line itself, or the one it replaced
                     mapping[k + 1] = i1 + min(k - j1, i2 - i1 - 1) + 1

@@ -6,13 +6,13 @@ change; 2 a file could not be processed (the others still were).
 
 from __future__ import annotations
 
-import difflib
 import enum
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import linediff
 from .suppress import Suppressed
 from .transforms import FileChange, Finding
 
@@ -96,7 +96,7 @@ def unified_diff(name: str, old: str, new: str, created: bool = False) -> str:
     new_lines = new.splitlines(keepends=True)
     name = printable(name)  # the header only: the lines are the file's own
     lines = []
-    for line in difflib.unified_diff(
+    for line in linediff.unified_diff(
         old_lines,
         new_lines,
         # git's a/ b/ prefixes for relative paths, so `git apply` / `patch -p1` take the diff
