@@ -29,6 +29,16 @@ _LINES = re.compile(r"[^\n]*\n|[^\n]+$")
 _GO_SPACE = " \t\n\v\f\r\x85\xa0"  # unicode.IsSpace for the characters Dockerfiles hold
 
 
+# Limits far above any real Dockerfile (real ones have hundreds of lines, lines of at most a
+# few thousand characters): past them a file is refused with ``path:line: message`` (exit 2)
+# instead of keeping a pull-request bot busy. Time grows linearly with the file below them
+# (bench/scaling.py), but per instruction and per word of shell, so they bound it: about a
+# minute at the worst below them, on one core. The file size is capped in ``fixer.files``.
+MAX_LINE_LENGTH = 1 << 20  # characters of one physical line
+MAX_INSTRUCTION_SIZE = 2 << 20  # characters of one instruction: its continuation lines and heredocs
+MAX_INSTRUCTIONS = 100_000
+
+
 class ParseError(ValueError):
     """BuildKit rejects the file; ``line`` is 1-based."""
 
@@ -193,6 +203,14 @@ def parse(text: str) -> ParseResult:
         directives.possible(line, lineno)
         return ("" if _is_comment(line) else line), lead
 
+    longest = max(lines, key=lambda entry: len(entry[1]), default=(0, ""))
+    if len(longest[1]) > MAX_LINE_LENGTH + 2:  # (its line ending does not count)
+        too_long = next(i for i, (_, raw) in enumerate(lines) if len(raw.rstrip("\r\n")) > MAX_LINE_LENGTH)
+        raise ParseError(
+            f"a line of {len(lines[too_long][1].rstrip(chr(13) + chr(10))):,} characters: over imgfix's limit of "
+            f"{MAX_LINE_LENGTH:,}; not processed", too_long + 1
+        )
+
     while index < len(lines):
         offset, raw = lines[index]
         index += 1
@@ -261,6 +279,13 @@ def parse(text: str) -> ParseResult:
                 target.heredocs.append(heredoc)
             instr.end_line = lineno
             instr.end = lines[index - 1][0] + len(lines[index - 1][1])
+        if instr.end - instr.start > MAX_INSTRUCTION_SIZE:
+            raise ParseError(
+                f"{instr.keyword} spans {instr.end - instr.start:,} characters (with its continuation lines and "
+                f"heredocs): over imgfix's limit of {MAX_INSTRUCTION_SIZE:,}; not processed", start_line
+            )
+        if len(instructions) == MAX_INSTRUCTIONS:
+            raise ParseError(f"more than {MAX_INSTRUCTIONS:,} instructions: over imgfix's limit; not processed", start_line)
         if instr.sub is not None:  # the trigger occupies its ONBUILD's lines
             sub = instr.sub
             sub.start_line, sub.end_line, sub.start, sub.end = instr.start_line, instr.end_line, instr.start, instr.end
