@@ -12,6 +12,7 @@ the difference between the original and the fixed text, as whole-line hunks.
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import re
@@ -174,6 +175,28 @@ def _rules() -> dict[str, tuple[str, str, str]]:
     return rules
 
 
+def attributor(fixed_lines: list[int]):
+    """``_attribute`` for many hunks against the same findings: by binary search when the
+    lines are in order (they are: findings are sorted by line), instead of a scan of every
+    finding for every hunk (quadratic on long files)."""
+    lines = list(fixed_lines)
+    if any(b < a for a, b in zip(lines, lines[1:])):
+        return lambda h: _attribute(lines, h)
+
+    def attribute(h: Hunk) -> int | None:
+        if not lines:
+            return None
+        last = max(h.end_line, h.start_line)
+        at = bisect.bisect_left(lines, h.start_line)
+        if at < len(lines) and lines[at] <= last:
+            return at  # the first one on its lines
+        if at == 0:
+            return 0
+        return bisect.bisect_left(lines, lines[at - 1])  # the first of the nearest before it
+
+    return attribute
+
+
 def _attribute(fixed_lines: list[int], h: Hunk) -> int | None:
     """Index of the fixed finding a change belongs to: the one on its lines, else the nearest before it."""
     if not fixed_lines:
@@ -222,8 +245,9 @@ def to_sarif(report: Report) -> dict:
         entries.sort(key=lambda e: (e[0].line, e[0].code, e[0].message))
         fixed_idx = [i for i, (f, why) in enumerate(entries) if f.fixed and why is None]
         changes: dict[int, list[Hunk]] = {}
+        attribute = attributor([entries[i][0].line for i in fixed_idx])
         for h in hunks(r.original, r.fixed):
-            k = _attribute([entries[i][0].line for i in fixed_idx], h)
+            k = attribute(h)
             if k is not None:
                 changes.setdefault(fixed_idx[k], []).append(h)
         for n, (f, why) in enumerate(entries):

@@ -26,6 +26,10 @@ GAP = 250_000  # lines × lines of a gap between anchors that difflib may still 
 class Matcher(difflib.SequenceMatcher):
     """``difflib.SequenceMatcher`` with matching blocks found by anchors on long texts."""
 
+    def _SequenceMatcher__chain_b(self):  # noqa: N802 (difflib's index of b, for its own search)
+        if max(len(self.a), len(self.b)) < SMALL:
+            super()._SequenceMatcher__chain_b()  # type: ignore[misc]
+
     def get_matching_blocks(self):
         if self.matching_blocks is not None:
             return self.matching_blocks
