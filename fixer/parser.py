@@ -179,8 +179,10 @@ class _Directives:
         return line, True
 
 
-def parse(text: str) -> ParseResult:
-    """Parse Dockerfile text as BuildKit does. Raises ParseError where BuildKit does."""
+def parse(text: str, *, limits: bool = True) -> ParseResult:
+    """Parse Dockerfile text as BuildKit does. Raises ParseError where BuildKit does, and
+    past imgfix's limits (``MAX_*``; ``limits=False`` for a rewrite of a file within them,
+    which may hold a few more instructions)."""
     directives = _Directives()
     bom = text.startswith("\ufeff")
     base = 1 if bom else 0
@@ -203,8 +205,8 @@ def parse(text: str) -> ParseResult:
         directives.possible(line, lineno)
         return ("" if _is_comment(line) else line), lead
 
-    longest = max(lines, key=lambda entry: len(entry[1]), default=(0, ""))
-    if len(longest[1]) > MAX_LINE_LENGTH + 2:  # (its line ending does not count)
+    longest = max(lines, key=lambda entry: len(entry[1]), default=(0, "")) if limits else (0, "")
+    if limits and len(longest[1]) > MAX_LINE_LENGTH + 2:  # (its line ending does not count)
         too_long = next(i for i, (_, raw) in enumerate(lines) if len(raw.rstrip("\r\n")) > MAX_LINE_LENGTH)
         raise ParseError(
             f"a line of {len(lines[too_long][1].rstrip(chr(13) + chr(10))):,} characters: over imgfix's limit of "
@@ -279,12 +281,12 @@ def parse(text: str) -> ParseResult:
                 target.heredocs.append(heredoc)
             instr.end_line = lineno
             instr.end = lines[index - 1][0] + len(lines[index - 1][1])
-        if instr.end - instr.start > MAX_INSTRUCTION_SIZE:
+        if limits and instr.end - instr.start > MAX_INSTRUCTION_SIZE:
             raise ParseError(
                 f"{instr.keyword} spans {instr.end - instr.start:,} characters (with its continuation lines and "
                 f"heredocs): over imgfix's limit of {MAX_INSTRUCTION_SIZE:,}; not processed", start_line
             )
-        if len(instructions) == MAX_INSTRUCTIONS:
+        if limits and len(instructions) == MAX_INSTRUCTIONS:
             raise ParseError(f"more than {MAX_INSTRUCTIONS:,} instructions: over imgfix's limit; not processed", start_line)
         if instr.sub is not None:  # the trigger occupies its ONBUILD's lines
             sub = instr.sub

@@ -322,6 +322,19 @@ def test_limits_fail_cleanly(tmp_path, capsys, make, line, message):
     assert time.perf_counter() - start < 10
 
 
+def test_limits_hold_for_the_input_not_for_its_rewrite(tmp_path, capsys, monkeypatch):
+    """A file at the instruction limit is fixed even though the fix adds instructions."""
+    monkeypatch.setattr(parser_mod, "MAX_INSTRUCTIONS", 3)
+    path = tmp_path / "Dockerfile"
+    path.write_text(GOOD)  # FROM, RUN, CMD: three instructions; the user adds two more
+    code, _, err = cli(capsys, "--write", "--select", "USR", str(path))
+    assert code == 0, err
+    assert "USER 10001:10001" in path.read_text()
+    path.write_text(GOOD + "EXPOSE 8080\n")
+    code, _, err = cli(capsys, "--check", str(path))
+    assert code == 2 and f"{path}:4: more than 3 instructions: over imgfix's limit; not processed" in err
+
+
 def test_folder_named_dockerfile(tmp_path, capsys):
     (tmp_path / "Dockerfile").mkdir()
     (tmp_path / "Dockerfile" / "notes").write_text("x")
