@@ -208,3 +208,15 @@ def test_write_all_restores_in_reverse_and_reports_the_file(tmp_path, monkeypatc
     files_mod.write_all([(p, f"new {p.name}\n") for p in paths])
     assert [p.read_text() for p in paths] == ["new a\n", "new b\n", "new c\n"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b", "c"]
+
+
+def test_init_writes_both_files_or_neither(tmp_path, capsys, monkeypatch):
+    (tmp_path / "requirements.txt").write_text("flask\n")
+    (tmp_path / "app.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
+    fail_replace_onto(monkeypatch, tmp_path / ".dockerignore")
+    with pytest.raises(SystemExit) as exc:
+        main(["init", str(tmp_path)])
+    out, err = capsys.readouterr()
+    assert exc.value.code != 0 and "Traceback" not in err
+    assert f"{tmp_path / '.dockerignore'}: not written (Permission denied); neither file was written" in err + out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.py", "requirements.txt"]
