@@ -74,8 +74,8 @@ class Stage:
     facts: ImageFacts
     platform: str | None = None
     base_args: list[str] = field(default_factory=list)  # ARG names the FROM uses
-    _by_cmd: tuple[int, dict[str, list[Instruction]]] | None = field(default=None, repr=False, compare=False)
-    _position: dict[int, int] = field(default_factory=dict, repr=False, compare=False)
+    _by_cmd: tuple[int, dict[str, list[Instruction]]] | None = field(default=None, init=False, repr=False, compare=False)
+    _position: dict[int, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def of(self, *cmds: str) -> list[Instruction]:
         """The stage's instructions of these kinds, in order (a fresh list). Indexed once: the
