@@ -220,3 +220,27 @@ def test_init_writes_both_files_or_neither(tmp_path, capsys, monkeypatch):
     assert exc.value.code != 0 and "Traceback" not in err
     assert f"{tmp_path / '.dockerignore'}: not written (Permission denied); neither file was written" in err + out
     assert sorted(p.name for p in tmp_path.iterdir()) == ["app.py", "requirements.txt"]
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes into read-only folders")
+@pytest.mark.parametrize("read_only", ["dockerfile-folder", "context"])
+def test_read_only_folders_in_turn(tmp_path, capsys, read_only):
+    """The same with real permissions: the Dockerfile and its build context in two folders
+    (--context), one of them read-only."""
+    folder, context = tmp_path / "docker", tmp_path / "context"
+    folder.mkdir()
+    context.mkdir()
+    dockerfile = folder / "Dockerfile"
+    dockerfile.write_text(DOCKERFILE)
+    (context / ".dockerignore").write_text(IGNORE)
+    locked = folder if read_only == "dockerfile-folder" else context
+    locked.chmod(0o555)
+    try:
+        code, _, err = cli(capsys, "--write", "--context", str(context), str(dockerfile))
+    finally:
+        locked.chmod(0o755)
+    assert code == 2, err
+    assert "none of its 2 files was changed" in err and "[fixed]" not in err
+    assert dockerfile.read_text() == DOCKERFILE and (context / ".dockerignore").read_text() == IGNORE
+    assert sorted(p.name for p in folder.iterdir()) == ["Dockerfile"]
+    assert sorted(p.name for p in context.iterdir()) == [".dockerignore"]
