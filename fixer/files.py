@@ -177,10 +177,11 @@ def write_all(changes: list[tuple[Path, str]]) -> None:
                 raise WriteError(path, err) from None
         done: list[tuple[Path, str | None, bytes | None]] = []  # (file, hard link to the old one, old bytes)
         try:
-            for path, target, tmp in staged:
+            for n, (path, target, tmp) in enumerate(staged):
                 backup, old = None, None
                 try:
-                    if os.path.lexists(target):
+                    # (the last file needs no way back: nothing is replaced after it)
+                    if n < len(staged) - 1 and os.path.lexists(target):
                         backup, old = _keep_old(target)
                     os.replace(tmp, target)
                 except OSError as err:

@@ -261,7 +261,8 @@ def _write_result(result: FileResult, written: set[str]) -> None:
         failed = getattr(err, "path", path)
         reason = err.strerror or str(err)
         if len(changes) == 1:
-            result.error = f"{path}:0: not written ({reason}); the file is unchanged"
+            which = "" if str(failed) == str(path) else f": {display_path(str(failed))}"
+            result.error = f"{path}:0: not written ({reason}{which}); the file is unchanged"
         else:
             names = ", ".join(display_path(str(p)) for p, _ in changes)
             result.error = (

@@ -244,3 +244,18 @@ def test_read_only_folders_in_turn(tmp_path, capsys, read_only):
     assert dockerfile.read_text() == DOCKERFILE and (context / ".dockerignore").read_text() == IGNORE
     assert sorted(p.name for p in folder.iterdir()) == ["Dockerfile"]
     assert sorted(p.name for p in context.iterdir()) == [".dockerignore"]
+
+
+def test_a_side_file_alone_that_fails_is_named(tmp_path, capsys, monkeypatch):
+    """Only the .dockerignore changes (the Dockerfile is already fixed): the error names it."""
+    dockerfile, dockerignore = project(tmp_path)
+    code, _, err = cli(capsys, "--write", "--select", "USR", str(dockerfile))
+    assert code == 0, err
+    fixed = dockerfile.read_text()
+    fail_replace_onto(monkeypatch, dockerignore)
+    code, _, err = cli(capsys, "--write", str(dockerfile))
+    assert code == 2, err
+    name = os.path.relpath(dockerignore) if not os.path.relpath(dockerignore).startswith("..") else str(dockerignore)
+    assert f"{dockerfile}:0: not written (Permission denied: {name}); the file is unchanged" in err
+    assert dockerfile.read_text() == fixed and dockerignore.read_text() == IGNORE
+    assert "[fixed]" not in err
