@@ -74,9 +74,30 @@ class Stage:
     facts: ImageFacts
     platform: str | None = None
     base_args: list[str] = field(default_factory=list)  # ARG names the FROM uses
+    _by_cmd: tuple[int, dict[str, list[Instruction]]] | None = field(default=None, init=False, repr=False, compare=False)
+    _position: dict[int, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def of(self, *cmds: str) -> list[Instruction]:
-        return [i for i in self.instructions if i.cmd in cmds]
+        """The stage's instructions of these kinds, in order (a fresh list). Indexed once: the
+        transforms ask this for every instruction, and a scan each time made them quadratic."""
+        index = self._by_cmd
+        if index is None or index[0] != len(self.instructions):
+            by_cmd: dict[str, list[Instruction]] = {}
+            for pos, instr in enumerate(self.instructions):
+                by_cmd.setdefault(instr.cmd, []).append(instr)
+                self._position[id(instr)] = pos
+            index = self._by_cmd = (len(self.instructions), by_cmd)
+        if len(cmds) == 1:
+            return list(index[1].get(cmds[0], ()))
+        found = [i for cmd in dict.fromkeys(cmds) for i in index[1].get(cmd, ())]
+        if len(cmds) > 1:
+            found.sort(key=lambda i: self._position[id(i)])
+        return found
+
+    def position(self, instr: Instruction) -> int:
+        """The index of ``instr`` in ``instructions`` (by identity, not by value)."""
+        self.of()
+        return self._position[id(instr)]
 
     @property
     def root_image(self) -> Stage:
@@ -155,7 +176,7 @@ _QUOTED = re.compile(r"\\(.)|'([^']*)'|\"((?:\\.|[^\"\\])*)\"")
 
 def unquote(word: str) -> str:
     """The word as the shell passes it on: quotes removed, escapes resolved."""
-    if not any(c in word for c in "'\"\\"):
+    if "'" not in word and '"' not in word and "\\" not in word:
         return word
 
     def part(m: re.Match) -> str:
@@ -269,7 +290,12 @@ class Analysis:
         return self.stages[-1] if self.stages else None
 
     def stage_named(self, name: str) -> Stage | None:
-        for stage in self.stages:
-            if stage.name and stage.name.lower() == name.lower():
-                return stage
-        return None
+        """The first stage of that name (case-insensitive)."""
+        named = self.__dict__.get("_named")
+        if named is None or named[0] != len(self.stages):
+            by_name: dict[str, Stage] = {}
+            for stage in self.stages:
+                if stage.name:
+                    by_name.setdefault(stage.name.lower(), stage)
+            named = self.__dict__["_named"] = (len(self.stages), by_name)
+        return named[1].get(name.lower())

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .files import is_dockerfile_name
-from .formats import Hunk, _attribute, _code_block, _error, hunks, md_escape, render_github, suggestion
+from .formats import Hunk, _code_block, _error, attributor, hunks, md_escape, render_github, suggestion
 from .github import GitHub, GitHubError, ref_path, repo_path
 from .report import FileResult, Mode, Report, finding_state, printable, unified_diff
 
@@ -249,16 +249,18 @@ def plan_review(results: list[FileResult], files: list[dict], workspace: Path) -
         fixed = [f for f in r.findings if f.fixed]
         by_hunk: dict[int, list] = {}
         dockerfile_hunks = hunks(r.original, r.fixed)
+        attribute = attributor([f.line for f in fixed])
         for i, h in enumerate(dockerfile_hunks):
-            k = _attribute([f.line for f in fixed], h)
+            k = attribute(h)
             by_hunk.setdefault(i, [])
             if k is not None:
                 by_hunk[i].append(fixed[k])
         shown = _place_changes(plan, rel, r.original, dockerfile_hunks, by_hunk, ranges)
+        original_lines = r.original.splitlines()  # once: split per finding, long files were quadratic
         for f in r.findings:
             if f.fixed:
                 continue
-            line_text = r.original.splitlines()[f.line - 1] if 0 < f.line <= len(r.original.splitlines()) else ""
+            line_text = original_lines[f.line - 1] if 0 < f.line <= len(original_lines) else ""
             if f.line > 0 and _in_one_hunk(ranges, f.line, f.line):
                 key = plan.unique(_key(rel, "finding", f.code, f.message, line_text))
                 body = f"<!-- imgfix:comment {key} -->\n{_finding_line(f)}\n"

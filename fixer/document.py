@@ -41,9 +41,9 @@ def apply_edits(text: str, edits: list[Edit]) -> str:
 
 
 class Document:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, limits: bool = True) -> None:
         self.text = text
-        self.parsed: ParseResult = parse(text)  # raises ParseError
+        self.parsed: ParseResult = parse(text, limits=limits)  # raises ParseError
 
     @property
     def instructions(self) -> list[Instruction]:

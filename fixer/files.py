@@ -116,26 +116,124 @@ def read_text(path: Path) -> str:
 
 def write_atomic(path: Path, text: str) -> None:
     """Replace the file in one rename: a temporary file beside it, same mode, fsynced."""
-    target = Path(os.path.realpath(path)) if path.is_symlink() else path
-    folder = target.parent
+    write_all([(path, text)])
+
+
+class WriteError(OSError):
+    """A file of a set could not be written; none of the set was changed (``path`` says which
+    one failed, ``reason`` why)."""
+
+    def __init__(self, path: Path, err: OSError) -> None:
+        super().__init__(err.errno, err.strerror or str(err))
+        self.path = path
+        self.reason = err.strerror or str(err)
+
+
+def _target(path: Path) -> Path:
+    """The file a write replaces: a symlink's target (the link itself stays)."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
+def _stage(target: Path, text: str) -> str:
+    """A temporary file beside ``target`` holding ``text``, with ``target``'s mode, fsynced."""
     try:
         mode = target.stat().st_mode & 0o7777
     except FileNotFoundError:
         mode = 0o666 & ~_umask()
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".imgfix-tmp")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".imgfix-tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
-        os.replace(tmp, target)
     except BaseException:
+        _unlink(tmp)
+        raise
+    return tmp
+
+
+def _unlink(path: str | Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def write_all(changes: list[tuple[Path, str]]) -> None:
+    """Write several files all or nothing: every file is staged first (a temporary file beside
+    it, same mode, fsynced), then each replaces its file in one rename. When staging or a
+    rename fails, the files already replaced get their old content back (a hard link to the
+    old file, kept until the end, is renamed back; where links are not possible, the old
+    text is written back the same way), the temporary files are removed, and ``WriteError``
+    names the file that failed. A symlink's target is written, not the link."""
+    staged: list[tuple[Path, Path, str]] = []  # (as given, the file replaced, temporary file)
+    try:
+        for path, text in changes:
+            target = _target(path)
+            try:
+                staged.append((path, target, _stage(target, text)))
+            except OSError as err:
+                raise WriteError(path, err) from None
+        done: list[tuple[Path, str | None, bytes | None]] = []  # (file, hard link to the old one, old bytes)
         try:
-            os.unlink(tmp)
+            for n, (path, target, tmp) in enumerate(staged):
+                backup, old = None, None
+                try:
+                    # (the last file needs no way back: nothing is replaced after it)
+                    if n < len(staged) - 1 and os.path.lexists(target):
+                        backup, old = _keep_old(target)
+                    os.replace(tmp, target)
+                except OSError as err:
+                    if backup is not None:
+                        _unlink(backup)
+                    raise WriteError(path, err) from None
+                done.append((target, backup, old))
+        except BaseException:
+            _restore(done)
+            raise
+        for _, backup, _ in done:
+            if backup is not None:
+                _unlink(backup)
+    finally:
+        for _, _, tmp in staged:
+            if os.path.lexists(tmp):
+                _unlink(tmp)
+
+
+def _keep_old(target: Path) -> tuple[str | None, bytes | None]:
+    """A way back to ``target`` as it is now: a hard link beside it, else its bytes."""
+    fd, link = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".imgfix-old")
+    os.close(fd)
+    os.unlink(link)
+    try:
+        os.link(target, link)
+        return link, None
+    except OSError:
+        return None, target.read_bytes()
+
+
+def _restore(done: list[tuple[Path, str | None, bytes | None]]) -> None:
+    """Undo the renames already made, last first (best effort: each is tried)."""
+    for target, backup, old in reversed(done):
+        try:
+            if backup is not None:
+                os.replace(backup, target)
+            elif old is not None:
+                tmp = _stage(target, "")
+                try:
+                    with open(tmp, "wb") as fh:
+                        fh.write(old)
+                        fh.flush()
+                        os.fsync(fh.fileno())
+                    os.replace(tmp, target)
+                finally:
+                    if os.path.lexists(tmp):
+                        _unlink(tmp)
+            else:  # the file was new
+                os.unlink(target)
         except OSError:
             pass
-        raise
 
 
 def _umask() -> int:

@@ -12,13 +12,14 @@ the difference between the original and the fixed text, as whole-line hunks.
 
 from __future__ import annotations
 
-import difflib
+import bisect
 import json
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import linediff
 from .report import UNPRINTABLE, FileResult, Report, finding_state, unified_diff
 
 FORMATS = ("diff", "json", "sarif", "github")
@@ -50,7 +51,7 @@ def hunks(original: str, fixed: str) -> list[Hunk]:
     for line in a:
         offsets.append(offsets[-1] + len(line))
     out = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in linediff.opcodes(a, b, autojunk=False):
         if tag == "equal":
             continue
         out.append(Hunk(i1 + 1, i2, offsets[i1], offsets[i2], "".join(a[i1:i2]), "".join(b[j1:j2])))
@@ -107,7 +108,7 @@ def to_json(report: Report) -> dict:
         findings.sort(key=lambda f: (f["line"], f["code"], f["message"], f["suppressed"] or ""))
         totals["findings"] += len(r.findings)
         totals["fixed"] += sum(f.fixed for f in r.findings)
-        totals["unsafe_held_back"] += sum(f.held_back for f in r.findings)
+        totals["unsafe_held_back"] += r.held_back
         totals["suppressed"] += len(r.suppressed)
         ok = r.error is None
         files.append({
@@ -174,6 +175,28 @@ def _rules() -> dict[str, tuple[str, str, str]]:
     return rules
 
 
+def attributor(fixed_lines: list[int]):
+    """``_attribute`` for many hunks against the same findings: by binary search when the
+    lines are in order (they are: findings are sorted by line), instead of a scan of every
+    finding for every hunk (quadratic on long files)."""
+    lines = list(fixed_lines)
+    if any(b < a for a, b in zip(lines, lines[1:])):
+        return lambda h: _attribute(lines, h)
+
+    def attribute(h: Hunk) -> int | None:
+        if not lines:
+            return None
+        last = max(h.end_line, h.start_line)
+        at = bisect.bisect_left(lines, h.start_line)
+        if at < len(lines) and lines[at] <= last:
+            return at  # the first one on its lines
+        if at == 0:
+            return 0
+        return bisect.bisect_left(lines, lines[at - 1])  # the first of the nearest before it
+
+    return attribute
+
+
 def _attribute(fixed_lines: list[int], h: Hunk) -> int | None:
     """Index of the fixed finding a change belongs to: the one on its lines, else the nearest before it."""
     if not fixed_lines:
@@ -222,8 +245,9 @@ def to_sarif(report: Report) -> dict:
         entries.sort(key=lambda e: (e[0].line, e[0].code, e[0].message))
         fixed_idx = [i for i, (f, why) in enumerate(entries) if f.fixed and why is None]
         changes: dict[int, list[Hunk]] = {}
+        attribute = attributor([entries[i][0].line for i in fixed_idx])
         for h in hunks(r.original, r.fixed):
-            k = _attribute([entries[i][0].line for i in fixed_idx], h)
+            k = attribute(h)
             if k is not None:
                 changes.setdefault(fixed_idx[k], []).append(h)
         for n, (f, why) in enumerate(entries):
@@ -349,7 +373,7 @@ def render_github(report: Report) -> str:
             err = _error(r)
             out += [f"**Not processed** (line {err['line']}): {md_escape(err['message'])}", ""]
             continue
-        rows = [(f, finding_state(f) or "to do") for f in r.findings]
+        rows = [(f, "to do" if r.write_failed else finding_state(f) or "to do") for f in r.findings]
         rows += [(s.finding, "suppressed: " + s.reason) for s in r.suppressed]
         rows.sort(key=lambda x: (x[0].line, x[0].code, x[0].message))
         if rows:

@@ -216,7 +216,12 @@ def init(directory: Path, lang: str = "auto", force: bool = False, templates: Pa
         raise InitError(f"the rendered Dockerfile is not valid (line {err.line}: {err.message}); check the templates") from None
     dockerfile = outcome.fixed
     result = InitResult(project, notes=notes + list(project.problems), dockerfile=dockerfile, dockerignore=dockerignore)
-    for target, text in zip(targets, (dockerfile, dockerignore)):
-        target.write_text(text)
-        result.written.append(target)
+    from .files import write_all
+
+    try:  # both or neither (as --write): a half-made project is worse than none
+        write_all(list(zip(targets, (dockerfile, dockerignore))))
+    except OSError as err:
+        failed = getattr(err, "path", targets[0])
+        raise InitError(f"{failed}: not written ({err.strerror or err}); neither file was written") from None
+    result.written += targets
     return result

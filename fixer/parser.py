@@ -12,6 +12,7 @@ The tests hold this module to BuildKit's own answers on ``tests/data/vectors/par
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass, field
@@ -26,6 +27,16 @@ _VALID_DIRECTIVES = {"syntax", "escape", "check"}
 _HEREDOC_KEYWORDS = {"ADD", "COPY", "RUN"}
 _LINES = re.compile(r"[^\n]*\n|[^\n]+$")
 _GO_SPACE = " \t\n\v\f\r\x85\xa0"  # unicode.IsSpace for the characters Dockerfiles hold
+
+
+# Limits far above any real Dockerfile (real ones have hundreds of lines, lines of at most a
+# few thousand characters): past them a file is refused with ``path:line: message`` (exit 2)
+# instead of keeping a pull-request bot busy. Time grows linearly with the file below them
+# (bench/scaling.py), but per instruction and per word of shell, so they bound it: about a
+# minute at the worst below them, on one core. The file size is capped in ``fixer.files``.
+MAX_LINE_LENGTH = 1 << 20  # characters of one physical line
+MAX_INSTRUCTION_SIZE = 2 << 20  # characters of one instruction: its continuation lines and heredocs
+MAX_INSTRUCTIONS = 100_000
 
 
 class ParseError(ValueError):
@@ -76,9 +87,22 @@ class Instruction:
     def cmd(self) -> str:
         return self.keyword.upper()
 
+    @cached_property
+    def _segment_starts(self) -> list[int]:
+        return [seg.logical for seg in self.segments]
+
     def source_offset(self, logical: int) -> int | None:
         """Source offset of a character of ``text``; None when it is not in the source."""
-        for seg in self.segments:
+        segments = self.segments
+        if len(segments) > 4:  # a binary search: long continued RUNs ask for every word
+            # segments follow each other in ``text``: only the last one starting at or before
+            # ``logical`` can hold it (an empty one shares its start with the next)
+            at = bisect.bisect_right(self._segment_starts, logical) - 1
+            seg = segments[at] if at >= 0 else None
+            if seg is not None and seg.logical <= logical < seg.logical + seg.length:
+                return seg.source + logical - seg.logical
+            return None
+        for seg in segments:
             if seg.logical <= logical < seg.logical + seg.length:
                 return seg.source + logical - seg.logical
         return None
@@ -155,8 +179,10 @@ class _Directives:
         return line, True
 
 
-def parse(text: str) -> ParseResult:
-    """Parse Dockerfile text as BuildKit does. Raises ParseError where BuildKit does."""
+def parse(text: str, *, limits: bool = True) -> ParseResult:
+    """Parse Dockerfile text as BuildKit does. Raises ParseError where BuildKit does, and
+    past imgfix's limits (``MAX_*``; ``limits=False`` for a rewrite of a file within them,
+    which may hold a few more instructions)."""
     directives = _Directives()
     bom = text.startswith("\ufeff")
     base = 1 if bom else 0
@@ -179,6 +205,14 @@ def parse(text: str) -> ParseResult:
         directives.possible(line, lineno)
         return ("" if _is_comment(line) else line), lead
 
+    longest = max(lines, key=lambda entry: len(entry[1]), default=(0, "")) if limits else (0, "")
+    if limits and len(longest[1]) > MAX_LINE_LENGTH + 2:  # (its line ending does not count)
+        too_long = next(i for i, (_, raw) in enumerate(lines) if len(raw.rstrip("\r\n")) > MAX_LINE_LENGTH)
+        raise ParseError(
+            f"a line of {len(lines[too_long][1].rstrip(chr(13) + chr(10))):,} characters: over imgfix's limit of "
+            f"{MAX_LINE_LENGTH:,}; not processed", too_long + 1
+        )
+
     while index < len(lines):
         offset, raw = lines[index]
         index += 1
@@ -189,7 +223,8 @@ def parse(text: str) -> ParseResult:
         if ended and not line:
             continue
         segments = [Segment(0, offset + lead, len(line))]
-        logical = line
+        pieces = [line]  # joined once: += on a long continued RUN copied it for every line
+        length = len(line)
         empty_continuation = False
         while not ended and index < len(lines):
             c_offset, c_raw = lines[index]
@@ -204,8 +239,10 @@ def parse(text: str) -> ParseResult:
                 empty_continuation = True
                 continue
             piece, ended = directives.trim_continuation(piece)
-            segments.append(Segment(len(logical), c_offset, len(piece)))
-            logical += piece
+            segments.append(Segment(length, c_offset, len(piece)))
+            pieces.append(piece)
+            length += len(piece)
+        logical = "".join(pieces) if len(pieces) > 1 else line
         if empty_continuation:
             warnings.append((lineno, f"Empty continuation line found in: {logical}"))
         end = lines[index - 1][0] + len(lines[index - 1][1])
@@ -244,6 +281,13 @@ def parse(text: str) -> ParseResult:
                 target.heredocs.append(heredoc)
             instr.end_line = lineno
             instr.end = lines[index - 1][0] + len(lines[index - 1][1])
+        if limits and instr.end - instr.start > MAX_INSTRUCTION_SIZE:
+            raise ParseError(
+                f"{instr.keyword} spans {instr.end - instr.start:,} characters (with its continuation lines and "
+                f"heredocs): over imgfix's limit of {MAX_INSTRUCTION_SIZE:,}; not processed", start_line
+            )
+        if limits and len(instructions) == MAX_INSTRUCTIONS:
+            raise ParseError(f"more than {MAX_INSTRUCTIONS:,} instructions: over imgfix's limit; not processed", start_line)
         if instr.sub is not None:  # the trigger occupies its ONBUILD's lines
             sub = instr.sub
             sub.start_line, sub.end_line, sub.start, sub.end = instr.start_line, instr.end_line, instr.start, instr.end

@@ -8,11 +8,11 @@ never written.
 
 from __future__ import annotations
 
-import difflib
 import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from . import linediff
 from .analysis import Analysis
 from .document import Document, EditConflict, apply_edits
 from .options import Options
@@ -61,14 +61,15 @@ def check_semantics(doc: Document) -> None:
 
 
 @functools.lru_cache(maxsize=8)
-def _document(text: str) -> Document:
-    """Parsed once: the stability check parses again exactly what the first run rendered."""
-    return Document(text)
+def _document(text: str, limits: bool = True) -> Document:
+    """Parsed once: the stability check parses again exactly what the first run rendered.
+    The size limits hold for the input; a rewrite may add a few instructions to it."""
+    return Document(text, limits=limits)
 
 
-def parse_document(text: str) -> Document:
+def parse_document(text: str, limits: bool = True) -> Document:
     try:
-        doc = _document(text)
+        doc = _document(text, limits)
     except ParseError as err:
         raise FixError(err.message, err.line) from None
     check_semantics(doc)
@@ -83,7 +84,7 @@ def _line_mapper(original: str, current: str):
 
     def build() -> None:  # only when a finding on a rewritten text asks
         a, b = original.splitlines(), current.splitlines()
-        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        for tag, i1, i2, j1, j2 in linediff.opcodes(a, b, autojunk=False):
             for k in range(j1, j2):
                 if tag in ("equal", "replace"):  # the line itself, or the one it replaced
                     mapping[k + 1] = i1 + min(k - j1, i2 - i1 - 1) + 1
@@ -114,11 +115,13 @@ def _suppressions(doc: Document):
 
 
 def run_transforms(
-    text: str, options: Options, context: Path | None, path: Path | None = None, *, dockerfile_only: bool = False
+    text: str, options: Options, context: Path | None, path: Path | None = None, *, dockerfile_only: bool = False,
+    rewrite: bool = False,
 ) -> Outcome:
     """The transforms in their order; ``dockerfile_only`` leaves out those that never edit the
-    Dockerfile (the stability check compares the Dockerfile only)."""
-    doc = parse_document(text)
+    Dockerfile (the stability check compares the Dockerfile only); ``rewrite``: the text is
+    the pipeline's own output (not held to the input's size limits)."""
+    doc = parse_document(text, limits=not rewrite)
     outcome = Outcome(original=text, fixed=text)
     analysis = suppressions = None  # computed once per version of the document
     for transform in all_transforms():
@@ -150,7 +153,7 @@ def run_transforms(
         if result.edits:
             try:
                 new_text = apply_edits(doc.text, result.edits)
-                doc = _document(new_text)
+                doc = _document(new_text, False)
             except (EditConflict, ParseError) as err:
                 raise FixError(f"internal error: {transform.name} produced an invalid rewrite ({err})") from None
     outcome.fixed = doc.text
@@ -163,7 +166,7 @@ def fix(text: str, options: Options, context: Path | None = None, path: Path | N
     """The whole pipeline with its stability check."""
     outcome = run_transforms(text, options, context, path)
     if outcome.changed:
-        again = run_transforms(outcome.fixed, options, context, path, dockerfile_only=True)
+        again = run_transforms(outcome.fixed, options, context, path, dockerfile_only=True, rewrite=True)
         if again.fixed != outcome.fixed:
             raise FixError("internal error: the rewrite is not stable (a second run changes it again); nothing written")
     return outcome

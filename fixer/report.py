@@ -6,13 +6,13 @@ change; 2 a file could not be processed (the others still were).
 
 from __future__ import annotations
 
-import difflib
 import enum
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import linediff
 from .suppress import Suppressed
 from .transforms import FileChange, Finding
 
@@ -32,6 +32,8 @@ class FileResult:
     files: list[FileChange] = field(default_factory=list)
     suppressed: list[Suppressed] = field(default_factory=list)  # findings hidden by ``# imgfix: ignore``
     error: str | None = None  # "path:line: message"
+    # --write failed: no file of the result was changed, and its findings are not fixed
+    write_failed: bool = False
 
     @property
     def changed(self) -> bool:
@@ -49,13 +51,15 @@ class FileResult:
     @property
     def held_back(self) -> int:
         """Unsafe fixes found and not applied (``--unsafe-fixes`` would)."""
+        if self.write_failed:
+            return 0  # nothing was applied, held back or not
         return sum(f.held_back for f in self.findings)
 
     def findings_text(self) -> str:
         """``path:line: CODE severity: message`` lines: the error, findings, suppressed ones."""
         lines = [self.error] if self.error else []
         for f in self.findings:
-            state = finding_state(f)
+            state = "" if self.write_failed else finding_state(f)
             lines.append(f"{self.path}:{f.line}: {f.code} {f.severity}: {f.message}{f' [{state}]' if state else ''}")
         for s in self.suppressed:
             f = s.finding
@@ -92,7 +96,7 @@ def unified_diff(name: str, old: str, new: str, created: bool = False) -> str:
     new_lines = new.splitlines(keepends=True)
     name = printable(name)  # the header only: the lines are the file's own
     lines = []
-    for line in difflib.unified_diff(
+    for line in linediff.unified_diff(
         old_lines,
         new_lines,
         # git's a/ b/ prefixes for relative paths, so `git apply` / `patch -p1` take the diff

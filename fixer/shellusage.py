@@ -13,7 +13,9 @@ at every start: 0.1 s per run).
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -125,6 +127,19 @@ def _parser():
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
 
 
+def _to_char(script: str, data: bytes):
+    """Byte offsets in ``data`` (``script`` in UTF-8) to character offsets: the characters
+    wholly before the byte. A table, not a decode per offset (quadratic on long scripts)."""
+    if len(data) == len(script):
+        return int
+    starts = list(itertools.accumulate((len(c.encode("utf-8", "surrogatepass")) for c in script), initial=0))
+
+    def to_char(offset: int) -> int:
+        return bisect.bisect_right(starts, offset) - 1
+
+    return to_char
+
+
 def simple_commands(script: str) -> list[tuple[list[str], list[tuple[int, int]]]] | None:
     """Every simple command of a script, in source order (those inside ``$(...)`` too): its
     words as the shell passes them on and their spans in ``script``. None when the script does
@@ -133,11 +148,7 @@ def simple_commands(script: str) -> list[tuple[list[str], list[tuple[int, int]]]
     tree = _parser().parse(data)
     if tree.root_node.has_error:
         return None
-    if len(data) == len(script):
-        to_char = int
-    else:  # byte offsets to character offsets
-        def to_char(offset: int) -> int:
-            return len(data[:offset].decode("utf-8", "ignore"))
+    to_char = _to_char(script, data)
 
     found: list[tuple[list[str], list[tuple[int, int]]]] = []
     stack = [tree.root_node]
@@ -249,16 +260,16 @@ def outline(script: str) -> Outline | None:
     root = tree.root_node
     if root.has_error:
         return None
-    if len(data) == len(script):
-        to_char = int
-    else:
-        def to_char(offset: int) -> int:
-            return len(data[:offset].decode("utf-8", "ignore"))
+    to_char = _to_char(script, data)
 
     found: list[Outlined] = []
-    stack = [root]
+    # (node, its parent's entry, its index among the parent's children, the parent's children):
+    # tree-sitter finds a node's parent and siblings by walking down from the root, which is
+    # quadratic on a long ``a && b && ...`` chain (a tree as deep as the chain is long)
+    stack: list[tuple] = [(root, None, 0, None)]
     while stack:
-        node = stack.pop()
+        entry = stack.pop()
+        node, up, _, _ = entry
         if node.type == "command":
             words, spans = [], []
             for child in node.named_children:
@@ -267,23 +278,22 @@ def outline(script: str) -> Outline | None:
                     spans.append((to_char(child.start_byte), to_char(child.end_byte)))
             words, spans = _strip_wrappers(words, spans)
             if words:
-                statement = node.parent if node.parent is not None and node.parent.type == "redirected_statement" else node
+                statement = up if up is not None and up[0].type == "redirected_statement" else entry
+                s_node, s_up, s_index, siblings = statement
                 cut = None
-                op = statement.next_sibling
-                if op is not None and op.type == "&&" and op.next_sibling is not None and statement.parent is not None and statement.parent.type == "list":
+                op = siblings[s_index + 1] if siblings is not None and s_index + 1 < len(siblings) else None
+                after_op = siblings[s_index + 2] if op is not None and s_index + 2 < len(siblings) else None
+                if op is not None and op.type == "&&" and after_op is not None and s_up is not None and s_up[0].type == "list":
                     # "a && b": a is the left operand; cutting "a && " leaves b where a was
-                    if statement.prev_sibling is None:
-                        cut = (to_char(statement.start_byte), to_char(op.next_sibling.start_byte))
+                    if s_index == 0:
+                        cut = (to_char(s_node.start_byte), to_char(after_op.start_byte))
                 found.append(Outlined(words, spans, spans[0][0], cut))
-        stack.extend(reversed(node.children))
-    statements = [c for c in root.named_children if c.type != "comment"]
+        children = node.children
+        stack.extend((child, entry, i, children) for i, child in reversed(list(enumerate(children))))
+    top = root.children
+    statements = [i for i, c in enumerate(top) if c.is_named and c.type != "comment"]
     if not statements:
         return Outline(found, 0, False)
-    last = statements[-1]
-    after = last.next_sibling
-    background = False
-    while after is not None:
-        if after.type == "&":
-            background = True
-        after = after.next_sibling
+    last = top[statements[-1]]
+    background = any(after.type == "&" for after in top[statements[-1] + 1 :])
     return Outline(found, to_char(last.end_byte), background)

@@ -140,3 +140,23 @@ def test_pipeline_is_idempotent_and_parses(text):
         return
     Document(out)
     assert fix(out, Options(select=("USR",))).fixed == out
+
+
+def test_source_offset_by_binary_search_matches_the_scan():
+    """Long continued instructions look offsets up by binary search (issue 16 §2): the same
+    answers as the scan over segments, with comments, blank and empty continuation lines."""
+    import random
+
+    from fixer.parser import parse
+
+    rnd = random.Random(16)
+    for _ in range(30):
+        parts = ["FROM debian\n", "RUN echo start \\\n"]
+        for i in range(rnd.randint(5, 40)):
+            parts.append(rnd.choice([f"  && echo {i} \\\n", "# a comment\n", "\\\n", f"x{i}\\\n", "   \\\n"]))
+        parts.append("  && true\n")
+        instr = parse("".join(parts)).instructions[1]
+        for logical in range(-1, len(instr.text) + 2):
+            scan = next((s.source + logical - s.logical for s in instr.segments
+                         if s.logical <= logical < s.logical + s.length), None)
+            assert instr.source_offset(logical) == scan, (logical, instr.segments)

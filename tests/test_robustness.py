@@ -13,6 +13,9 @@ import errno
 import os
 import re
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +24,7 @@ from hypothesis import strategies as st
 
 from conftest import corpus_dockerfiles
 from fixer import files as files_mod
+from fixer import parser as parser_mod
 from fixer.cli import main
 from fixer.document import Document
 from fixer.options import Options
@@ -246,6 +250,89 @@ def test_thousands_of_continuation_lines(tmp_path, capsys):
     text = path.read_text()
     assert "echo 4999\n" in text and "USER 10001:10001" in text
     assert fix(text, Options(select=("USR",))).changed is False
+
+
+# ------------------------------------------------------------- long files (issue 16 §2)
+
+
+def _timed_check(path: Path, bound: float) -> tuple[float, int, str]:
+    """``imgfix --check PATH`` in its own process, stopped after ``bound`` seconds (the
+    quadratic code took minutes on these files: the test fails at the bound, not later)."""
+    start = time.perf_counter()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "fixer", "--check", "--no-color", str(path)],
+                              capture_output=True, text=True, timeout=bound, cwd=path.parent)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"imgfix took more than {bound} s on {path.stat().st_size:,} bytes: not linear")
+    return time.perf_counter() - start, proc.returncode, proc.stderr
+
+
+def test_20000_runs_finish_in_seconds(tmp_path):
+    """20,000 one-line RUNs, installs among them (before: 8,000 RUNs took 21 s, growing as
+    the square; about 4 s now on one core)."""
+    lines = []
+    for i in range(20_000):
+        if i % 10 == 0:
+            lines.append(f"RUN apt-get update && apt-get install -y pkg{i}\n")
+        elif i % 10 == 5:
+            lines.append(f"RUN pip install pkg{i}\n")
+        else:
+            lines.append(f"RUN echo {i}\n")
+    path = tmp_path / "Dockerfile"
+    path.write_text("FROM debian:bookworm-slim\n" + "".join(lines) + 'CMD ["sleep", "1"]\n')
+    elapsed, code, err = _timed_check(path, 20)
+    assert code == 1, err[-2000:]
+    assert "1 file would change" in err
+
+
+def test_one_run_over_50000_continuation_lines_finishes_in_seconds(tmp_path):
+    """One RUN continued over 50,000 lines (before: 50,000 lines did not finish in 10
+    minutes; about 4 s now)."""
+    body = "".join(f"    && echo {i} \\\n" for i in range(50_000))
+    path = tmp_path / "Dockerfile"
+    path.write_text(f"FROM debian:bookworm-slim\nRUN apt-get update \\\n{body}    && apt-get install -y curl\nCMD [\"sh\"]\n")
+    elapsed, code, err = _timed_check(path, 20)
+    assert code == 1, err[-2000:]
+    assert "1 file would change" in err
+
+
+_SPANS = r"spans [\d,]+ characters \(with its continuation lines and heredocs\): over imgfix's limit of 2,097,152; not processed"
+
+
+@pytest.mark.parametrize("make, line, message", [
+    (lambda: "FROM debian\nRUN echo " + "x" * parser_mod.MAX_LINE_LENGTH + "\n", 2,
+     re.escape(f"a line of {parser_mod.MAX_LINE_LENGTH + 9:,} characters: over imgfix's limit of {parser_mod.MAX_LINE_LENGTH:,}; not processed")),
+    (lambda: "FROM debian\n# a comment\nRUN true \\\n" + ("    && echo " + "y" * 1000 + " \\\n") * 2100 + "    && true\n", 3,
+     "RUN " + _SPANS),
+    (lambda: "FROM debian\nCOPY <<EOF /big\n" + ("z" * 999 + "\n") * 2100 + "EOF\n", 2, "COPY " + _SPANS),
+    (lambda: "FROM debian\n" + "RUN true\n" * parser_mod.MAX_INSTRUCTIONS, parser_mod.MAX_INSTRUCTIONS + 1,
+     re.escape(f"more than {parser_mod.MAX_INSTRUCTIONS:,} instructions: over imgfix's limit; not processed")),
+], ids=["line", "continued-instruction", "heredoc", "instructions"])
+def test_limits_fail_cleanly(tmp_path, capsys, make, line, message):
+    """What is absurd for a Dockerfile is refused at once, as path:line: message, exit 2, and
+    the file is left as it was."""
+    path = tmp_path / "Dockerfile"
+    text = make()
+    path.write_text(text)
+    start = time.perf_counter()
+    code, out, err = cli(capsys, "--write", str(path))
+    assert code == 2, err[-500:]
+    assert re.search("^" + re.escape(f"{path}:{line}: ") + message + "$", err, re.M), err[-500:]
+    assert out == "" and path.read_text() == text
+    assert time.perf_counter() - start < 10
+
+
+def test_limits_hold_for_the_input_not_for_its_rewrite(tmp_path, capsys, monkeypatch):
+    """A file at the instruction limit is fixed even though the fix adds instructions."""
+    monkeypatch.setattr(parser_mod, "MAX_INSTRUCTIONS", 3)
+    path = tmp_path / "Dockerfile"
+    path.write_text(GOOD)  # FROM, RUN, CMD: three instructions; the user adds two more
+    code, _, err = cli(capsys, "--write", "--select", "USR", str(path))
+    assert code == 0, err
+    assert "USER 10001:10001" in path.read_text()
+    path.write_text(GOOD + "EXPOSE 8080\n")
+    code, _, err = cli(capsys, "--check", str(path))
+    assert code == 2 and f"{path}:4: more than 3 instructions: over imgfix's limit; not processed" in err
 
 
 def test_folder_named_dockerfile(tmp_path, capsys):

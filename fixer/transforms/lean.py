@@ -66,6 +66,7 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -391,6 +392,8 @@ class _Run:
         self.refused: set[int] = set()  # lines of RUNs already reported as not editable
         self.merged_into: set[int] = set()  # ids of RUNs that get a lone update merged in
         self.env_added: dict[int, set[str]] = {}  # stage index -> ENV names this run adds
+        self.stage_envs: dict[int, frozenset[str]] = {}  # stage index -> its ENV/ARG names
+        self.envs: dict[tuple[int, int], frozenset[str]] = {}  # (stage index, ENV lines added) -> names
         self.reaching = self._reaching()
 
     # ------------------------------------------------------------------ stages
@@ -598,19 +601,22 @@ class _Run:
         relying on the index this RUN downloaded: no update of their own, and no RUN with an
         update in between (its index is the one they read)."""
         stage = facts.stage
-        later = stage.instructions[stage.instructions.index(facts.run) + 1 :]
-        runs = [i.sub if i.cmd == "ONBUILD" else i for i in later if i.cmd == "RUN" or (i.cmd == "ONBUILD" and i.sub is not None and i.sub.cmd == "RUN")]
+        # lazily, from the RUN on: the scan mostly stops at the next RUN (slicing and filtering
+        # the rest of the stage for every RUN made long files quadratic)
+        instrs = stage.instructions
+        later = (instrs[k] for k in range(stage.position(facts.run) + 1, len(instrs)))
+        runs = (i.sub if i.cmd == "ONBUILD" else i for i in later if i.cmd == "RUN" or (i.cmd == "ONBUILD" and i.sub is not None and i.sub.cmd == "RUN"))
         out: list[Instruction] = []
         done = managers()[manager].get("flag_done", [])
 
-        def scan(runs: list[Instruction], owner: Stage) -> bool:
+        def scan(runs: Iterable[Instruction], owner: Stage) -> bool:
             """False once a RUN downloads its own index: what follows reads that one."""
             for run in runs:
                 other = self.facts.get(id(run)) or read_run(run, owner)
                 for call in sorted(other.installs(manager) + other.updates(manager), key=lambda c: c.index):
                     if call.kind == "update" or self._has_update(other, manager, call.index):
                         return False
-                    if not (done and (_has_flag(call, done, _stage_env(owner)) or self._will_flag(other))):
+                    if not (done and (_has_flag(call, done, self._stage_env(owner)) or self._will_flag(other))):
                         out.append(run)
                         return True
             return True
@@ -620,14 +626,27 @@ class _Run:
                 scan(s.of("RUN"), s)
         return out
 
-    def _env(self, stage: Stage) -> set[str]:
-        """ENV/ARG names the stage sees, with the ENV lines this run adds to it or its parents."""
-        names = _stage_env(stage)
+    def _stage_env(self, stage: Stage) -> frozenset[str]:
+        """``_stage_env``, once per stage (asked for every RUN)."""
+        found = self.stage_envs.get(stage.index)
+        if found is None:
+            found = self.stage_envs[stage.index] = frozenset(_stage_env(stage))
+        return found
+
+    def _env(self, stage: Stage) -> frozenset[str]:
+        """ENV/ARG names the stage sees, with the ENV lines this run adds to it or its parents
+        (remembered until an ENV line is added)."""
+        key = (stage.index, sum(len(v) for v in self.env_added.values()))
+        found = self.envs.get(key)
+        if found is not None:
+            return found
+        names = set(self._stage_env(stage))
         s: Stage | None = stage
         while s is not None:
             names |= self.env_added.get(s.index, set())
             s = s.parent
-        return names
+        found = self.envs[key] = frozenset(names)
+        return found
 
     def _env_instead_of_flags(self, stage: Stage) -> None:
         """Many installs without the flag in one stage: one ENV after FROM does it for all."""
@@ -799,7 +818,7 @@ class _Run:
         user = facts.stage.last_user[1]
         if not facts.posix or (user is not None and not is_root_user(user)):
             return  # the cache folders are the user's, not root's
-        env = _stage_env(facts.stage)
+        env = self._stage_env(facts.stage)
         flags: list[str] = []
         names = []
         for manager, m in managers().items():

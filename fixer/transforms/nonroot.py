@@ -318,15 +318,15 @@ class _StageFix:
         for words in self.stage.run_commands:
             if words and words[0] == "mkdir":
                 dirs += [w for w in words[1:] if not w.startswith("-")]
-        keep = []
+        keep: dict[str, None] = {}  # (ordered; a list searched for each path was quadratic)
         for path in dirs:
             path = path.rstrip("/") or "/"
             if not _SAFE_PATH.match(path) or path == "/" or path.startswith("/tmp"):
                 continue
-            if any(path == s or path.startswith(s + "/") for s in system) or path in keep:
+            if path in keep or any(path == s or path.startswith(s + "/") for s in system):
                 continue
-            keep.append(path)
-        return keep
+            keep[path] = None
+        return list(keep)
 
     def _app_writes(self):
         """What the app writes in its folder (fixer.appwrites), read once and only here: for
