@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -222,7 +223,18 @@ def test_init_writes_both_files_or_neither(tmp_path, capsys, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["app.py", "requirements.txt"]
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes into read-only folders")
+def lock(folder):
+    """Make ``folder`` a place where no entry can be created or renamed; returns the undo.
+    chmod does not stop root (tests often run as root): there the folder is made immutable."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        folder.chmod(0o555)
+        return lambda: folder.chmod(0o755)
+    made = subprocess.run(["chattr", "+i", str(folder)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"as root a folder is read-only only when immutable, and chattr +i failed here: {made.stderr.strip()}")
+    return lambda: subprocess.run(["chattr", "-i", str(folder)], check=True)
+
+
 @pytest.mark.parametrize("read_only", ["dockerfile-folder", "context"])
 def test_read_only_folders_in_turn(tmp_path, capsys, read_only):
     """The same with real permissions: the Dockerfile and its build context in two folders
@@ -234,16 +246,36 @@ def test_read_only_folders_in_turn(tmp_path, capsys, read_only):
     dockerfile.write_text(DOCKERFILE)
     (context / ".dockerignore").write_text(IGNORE)
     locked = folder if read_only == "dockerfile-folder" else context
-    locked.chmod(0o555)
+    unlock = lock(locked)
     try:
         code, _, err = cli(capsys, "--write", "--context", str(context), str(dockerfile))
     finally:
-        locked.chmod(0o755)
+        unlock()
     assert code == 2, err
     assert "none of its 2 files was changed" in err and "[fixed]" not in err
     assert dockerfile.read_text() == DOCKERFILE and (context / ".dockerignore").read_text() == IGNORE
     assert sorted(p.name for p in folder.iterdir()) == ["Dockerfile"]
     assert sorted(p.name for p in context.iterdir()) == [".dockerignore"]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root can make a file immutable (chattr +i)")
+@pytest.mark.parametrize("name", ["Dockerfile", ".dockerignore"])
+def test_an_immutable_file_in_turn(tmp_path, capsys, name):
+    """An immutable file (chattr +i) cannot be replaced, even by root: the other file of the
+    result is not written either, and nothing is marked fixed."""
+    dockerfile, dockerignore = project(tmp_path)
+    target = dockerfile.parent / name
+    made = subprocess.run(["chattr", "+i", str(target)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"chattr +i failed here: {made.stderr.strip()}")
+    try:
+        code, _, err = cli(capsys, "--write", str(dockerfile))
+    finally:
+        subprocess.run(["chattr", "-i", str(target)], check=True)
+    assert code == 2, err
+    assert "none of its 2 files was changed" in err and "[fixed]" not in err
+    assert dockerfile.read_text() == DOCKERFILE and dockerignore.read_text() == IGNORE
+    assert sorted(p.name for p in dockerfile.parent.iterdir()) == [".dockerignore", "Dockerfile"]
 
 
 def test_a_side_file_alone_that_fails_is_named(tmp_path, capsys, monkeypatch):
