@@ -85,6 +85,21 @@ def test_the_unprivileged_nginx_switch_ends_non_root_and_is_stable(text):
     assert fix(out, options).fixed == out
 
 
+def test_a_shared_root_a_run_creates_is_not_made_the_users():
+    # node's official Dockerfile: mkdir -p /opt, yarn unpacked there; owning /opt would let the
+    # user swap /opt/yarn-v1 for its own. A folder below it, and a VOLUME, are the app's.
+    text = (
+        "FROM debian:bookworm\n"
+        "RUN mkdir -p /opt && tar -xzf yarn.tgz -C /opt/ && mkdir -p /opt/app/data /srv/\n"
+        "VOLUME /var/log\n"
+        'CMD ["node"]\n'
+    )
+    out = fix(text, USR).fixed
+    chown = next(line for line in out.splitlines() if "chown" in line and "/opt" in line)
+    assert "/opt/app/data" in chown and "/var/log" in chown
+    assert " /opt " not in chown + " " and " /srv" not in chown, chown
+
+
 def test_crlf_file_gets_crlf_lines():
     out = fix("FROM debian:bookworm\r\nRUN true\r\n", USR).fixed
     assert "\n" not in out.replace("\r\n", "")

@@ -309,15 +309,17 @@ class _StageFix:
         return anchor
 
     def _writable_dirs(self) -> list[str]:
-        """VOLUME paths and the folders the stage's RUN lines create outside system paths."""
+        """VOLUME paths and the folders the stage's RUN lines create outside system paths and
+        the shared roots (``/opt`` itself, not ``/opt/app``)."""
         system = catalogue.users()["system_paths"]
+        shared = set(catalogue.users()["shared_roots"])
         dirs: list[str] = []
         for volume in self.stage.of("VOLUME"):
             for path in volume.value or []:
                 dirs.append(path)
         for words in self.stage.run_commands:
             if words and words[0] == "mkdir":
-                dirs += [w for w in words[1:] if not w.startswith("-")]
+                dirs += [w for w in words[1:] if not w.startswith("-") and w.rstrip("/") not in shared]
         keep: dict[str, None] = {}  # (ordered; a list searched for each path was quadratic)
         for path in dirs:
             path = path.rstrip("/") or "/"
