@@ -92,6 +92,12 @@ def user_creation(tool: str) -> list[str]:
     return list(_data()["user_tools"][tool]["create"])
 
 
+def account_tool(command: str) -> dict | None:
+    """How ``groupadd``/``addgroup``/``useradd``/``adduser`` name the account's ids (None for
+    any other command)."""
+    return _data().get("account_tools", {}).get(command)
+
+
 def family_for_package_manager(command: str) -> Family | None:
     for fam in families().values():
         if command in fam.package_managers:

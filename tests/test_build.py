@@ -36,6 +36,19 @@ CASES = {
         """,
         {},
     ),
+    # a user the Dockerfile creates and never switches to (as node's official images do): the
+    # rewrite runs as that user, and the app folder it writes in is its own
+    "python-created-user": (
+        """
+        FROM python:3.11-slim
+        RUN groupadd --gid 1000 web && useradd --uid 1000 --gid web --create-home web
+        WORKDIR /app
+        COPY app.py .
+        CMD ["sh", "-c", "touch /app/started && exec python3 app.py"]
+        """,
+        {"app.py": HTTP_APP},
+        "1000:1000",
+    ),
     # python slim with an HTTP app on an EXPOSEd port
     "python-slim-http": (
         """
@@ -64,7 +77,8 @@ CASES = {
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_rewrite_builds_starts_and_runs_as_non_root(buildenv, tmp_path, case):  # noqa: F811
-    dockerfile, files = CASES[case]
+    dockerfile, files, *expected = CASES[case]
+    user = expected[0] if expected else "10001:10001"
     path = make_project(tmp_path, dockerfile, **files)
     original = path.read_text()
     original_copy = tmp_path / "original.Dockerfile"
@@ -74,7 +88,7 @@ def test_rewrite_builds_starts_and_runs_as_non_root(buildenv, tmp_path, case):  
     )
     assert fixed.returncode == 0, fixed.stderr
     result = path.read_text()
-    assert result != original and "USER 10001:10001" in result, result
+    assert result != original and f"USER {user}" in result, result
 
     opts = VerifyOptions(pull="never", wait=3)
     with Session(Engine.detect("podman"), opts) as session:
@@ -84,7 +98,7 @@ def test_rewrite_builds_starts_and_runs_as_non_root(buildenv, tmp_path, case):  
     assert before.running and before.uid == 0, before
     assert after.built, f"the rewrite does not build:\n{after.build_error}\n{result}"
     assert after.running, f"the rewrite does not stay up (exit {after.exit_code}):\n{after.logs}\n{result}"
-    assert after.uid_source == "process" and after.uid == 10001, after
+    assert after.uid_source == "process" and after.uid == int(user.split(":")[0]), after
     if before.http_status is not None:
         assert after.http_status == before.http_status == 200
     assert our_leftovers() == ([], [])

@@ -100,6 +100,37 @@ def test_a_shared_root_a_run_creates_is_not_made_the_users():
     assert " /opt " not in chown + " " and " /srv" not in chown, chown
 
 
+@pytest.mark.parametrize("create, user", [
+    # node's official Dockerfiles: the user they create is the one to run as, not a second one
+    ("groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash --create-home node", "1000:1000"),
+    ("addgroup -g 1000 node && adduser -u 1000 -G node -s /bin/sh -D node", "1000:1000"),
+    ("useradd --uid=1001 --gid=1002 -m svc", "1001:1002"),
+    ("groupadd -g 1002 svc && useradd -u 1001 -m svc", "1001:1002"),  # its own group by name
+    ("adduser --system --uid 999 --gid 999 --home /srv/app svc", "999:999"),
+])
+def test_a_user_the_dockerfile_creates_is_the_one_it_runs_as(create, user):
+    base = "alpine:3.20" if "addgroup -g" in create else "debian:bookworm"
+    text = f"FROM {base}\nRUN {create}\nWORKDIR /app\nCOPY . .\nCMD [\"node\", \"server.js\"]\n"
+    out = fix(text, USR)
+    assert final_user(out.fixed) == user, out.fixed
+    assert "10001" not in out.fixed  # no second user
+    assert f"chown {user} /app" in out.fixed  # its folder is its own, as for a user imgfix makes
+    (usr001,) = [f for f in out.findings if f.code == "USR001"]
+    assert "the user its RUN lines create" in usr001.message
+    assert fix(out.fixed, USR).fixed == out.fixed
+
+
+@pytest.mark.parametrize("create", [
+    "useradd -m appuser",  # no uid: the one useradd picks is not known here
+    "adduser -u 82 -D -S -G www-data www-data",  # a group whose id the Dockerfile does not say
+    "useradd --uid $APP_UID --gid 1000 app",  # set when the image is built
+    "useradd --uid 0 --gid 0 -o toor",  # root by another name
+])
+def test_a_created_user_whose_ids_are_not_known_is_not_guessed(create):
+    out = fix(f"FROM debian:bookworm\nRUN {create}\nCMD [\"sh\"]\n", USR).fixed
+    assert final_user(out) == "10001:10001", out
+
+
 def test_crlf_file_gets_crlf_lines():
     out = fix("FROM debian:bookworm\r\nRUN true\r\n", USR).fixed
     assert "\n" not in out.replace("\r\n", "")

@@ -52,7 +52,7 @@ from ..context import BuildContext
 from ..document import Document, Edit
 from ..imageref import ImageRef
 from ..options import Options
-from ..parser import Instruction
+from ..parser import Instruction, is_number
 from . import Result
 
 # code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
@@ -222,6 +222,7 @@ class _StageFix:
         opts, stage = self.options, self.stage
         facts = stage.root_image.facts
         users = catalogue.users()
+        who = None  # how USR001 names the user, when not by its ids alone
         run_parts: list[str] = []
         app_parts: list[str] = []  # the app folder and what the app writes in it (after every COPY)
         env_home = None
@@ -239,9 +240,11 @@ class _StageFix:
                 self.finding("USR005", f"{self.label} runs a Windows service that needs the administrator account; left alone")
                 return None
             user = users["windows_user"]
-        elif facts.user is not None:
-            spec = facts.user
+        elif (spec := facts.user or self._created_user()) is not None:
+            # the image's own non-root user, or the one the Dockerfile creates and never used
             user = f"{spec.uid}:{spec.gid}"
+            if facts.user is None:
+                who = f"{spec.name} ({user}), the user its RUN lines create"
             if writable:
                 run_parts = self._writable_parts(writable, spec.uid, spec.gid)
             app_parts = self._app_write_parts(spec.uid, spec.gid, writable)
@@ -270,6 +273,7 @@ class _StageFix:
             run_parts += [p.format(uid=opts.uid, gid=opts.gid) for p in self.server_run]
             app_parts = self._app_write_parts(opts.uid, opts.gid, [home] + writable)
             user = f"{opts.uid}:{opts.gid}"
+            who = f"{opts.user} ({user})"
 
         anchor = self._anchor()
         indent = self.doc.indent_of(anchor)
@@ -286,7 +290,7 @@ class _StageFix:
         user_text = self.doc.render_instruction("USER", user, indent=indent)
         if env_home:
             user_text = self.doc.render_instruction("ENV", f"HOME={env_home}", indent=indent) + user_text
-        who = f"{opts.user} ({user})" if run_parts and facts.user is None else user
+        who = who or user
         owns = f"; it owns its folder {self._writes.app_dir}, not the files in it" if app_folder else ""
         self.finding("USR001", f"{self.label} ran as root; it now runs as {who}{owns}", fixed=True)
         edits = []
@@ -299,6 +303,30 @@ class _StageFix:
         if explicit_root is not None and explicit_root.start > anchor.start:
             return edits + [self.doc.replace(explicit_root, run_text + user_text)]
         return edits + [self.doc.insert_after(anchor, run_text + user_text)]
+
+    def _created_user(self) -> catalogue.UserSpec | None:
+        """The last user the stage's RUN lines create with a numeric uid and a group whose id
+        is known (``useradd --uid 1000 --gid node node`` after ``groupadd --gid 1000 node``):
+        the account the Dockerfile meant to run as. None when any id is unknown."""
+        groups: dict[str, int] = {}
+        found = None
+        for words in self.stage.run_commands:
+            tool = catalogue.account_tool(words[0].rsplit("/", 1)[-1]) if words else None
+            if tool is None:
+                continue
+            ids, names = _account_args(words[1:], tool)
+            if not names:
+                continue
+            group = ids.get("gid")
+            if "uid" not in tool:
+                if group is not None and is_number(group):
+                    groups[names[-1]] = int(group)
+                continue
+            uid = ids.get("uid")
+            gid = int(group) if group is not None and is_number(group) else groups.get(group or names[-1])
+            if uid is not None and is_number(uid) and int(uid) != 0 and gid is not None:
+                found = catalogue.UserSpec(names[-1], int(uid), gid)
+        return found
 
     def _anchor(self) -> Instruction:
         """The last instruction of the stage that builds (the new lines go right after it)."""
@@ -531,6 +559,25 @@ class _StageFix:
                     "CAP_NET_BIND_SERVICE (Kubernetes does not grant it by default); listen on a port ≥ 1024",
                     expose.start_line,
                 )
+
+
+def _account_args(args: list[str], tool: dict) -> tuple[dict[str, str], list[str]]:
+    """({"uid": ..., "gid": ...}, the other words that are not options) of a user tool's
+    arguments; ``--opt=value`` and ``--opt value`` alike."""
+    ids: dict[str, str] = {}
+    names: list[str] = []
+    takes = {opt: key for key in ("uid", "gid") for opt in tool.get(key, [])}
+    words = iter(args)
+    for word in words:
+        opt, eq, value = word.partition("=") if word.startswith("--") else (word, "", "")
+        if opt in takes:
+            ids[takes[opt]] = value if eq else next(words, "")
+        elif opt in tool["values"]:
+            if not eq:
+                next(words, None)
+        elif not word.startswith("-"):
+            names.append(word)
+    return ids, names
 
 
 def _older(tag: str | None, since: str | None) -> bool:
