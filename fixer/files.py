@@ -134,16 +134,16 @@ def _target(path: Path) -> Path:
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
-def _stage(target: Path, text: str) -> str:
-    """A temporary file beside ``target`` holding ``text``, with ``target``'s mode, fsynced."""
+def _stage(target: Path, data: bytes) -> str:
+    """A temporary file beside ``target`` holding ``data``, with ``target``'s mode, fsynced."""
     try:
         mode = target.stat().st_mode & 0o7777
     except FileNotFoundError:
         mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".imgfix-tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
@@ -172,7 +172,7 @@ def write_all(changes: list[tuple[Path, str]]) -> None:
         for path, text in changes:
             target = _target(path)
             try:
-                staged.append((path, target, _stage(target, text)))
+                staged.append((path, target, _stage(target, text.encode("utf-8"))))
             except OSError as err:
                 raise WriteError(path, err) from None
         done: list[tuple[Path, str | None, bytes | None]] = []  # (file, hard link to the old one, old bytes)
@@ -220,12 +220,8 @@ def _restore(done: list[tuple[Path, str | None, bytes | None]]) -> None:
             if backup is not None:
                 os.replace(backup, target)
             elif old is not None:
-                tmp = _stage(target, "")
+                tmp = _stage(target, old)
                 try:
-                    with open(tmp, "wb") as fh:
-                        fh.write(old)
-                        fh.flush()
-                        os.fsync(fh.fileno())
                     os.replace(tmp, target)
                 finally:
                     if os.path.lexists(tmp):

@@ -93,18 +93,13 @@ class Instruction:
 
     def source_offset(self, logical: int) -> int | None:
         """Source offset of a character of ``text``; None when it is not in the source."""
-        segments = self.segments
-        if len(segments) > 4:  # a binary search: long continued RUNs ask for every word
-            # segments follow each other in ``text``: only the last one starting at or before
-            # ``logical`` can hold it (an empty one shares its start with the next)
-            at = bisect.bisect_right(self._segment_starts, logical) - 1
-            seg = segments[at] if at >= 0 else None
-            if seg is not None and seg.logical <= logical < seg.logical + seg.length:
-                return seg.source + logical - seg.logical
-            return None
-        for seg in segments:
-            if seg.logical <= logical < seg.logical + seg.length:
-                return seg.source + logical - seg.logical
+        # a binary search (long continued RUNs ask for every word): segments follow each other
+        # in ``text``, so only the last one starting at or before ``logical`` can hold it (an
+        # empty one shares its start with the next)
+        at = bisect.bisect_right(self._segment_starts, logical) - 1
+        seg = self.segments[at] if at >= 0 else None
+        if seg is not None and logical < seg.logical + seg.length:
+            return seg.source + logical - seg.logical
         return None
 
     def source_span(self, start: int, end: int) -> tuple[int, int] | None:
@@ -205,13 +200,9 @@ def parse(text: str, *, limits: bool = True) -> ParseResult:
         directives.possible(line, lineno)
         return ("" if _is_comment(line) else line), lead
 
-    longest = max(lines, key=lambda entry: len(entry[1]), default=(0, "")) if limits else (0, "")
-    if limits and len(longest[1]) > MAX_LINE_LENGTH + 2:  # (its line ending does not count)
-        too_long = next(i for i, (_, raw) in enumerate(lines) if len(raw.rstrip("\r\n")) > MAX_LINE_LENGTH)
-        raise ParseError(
-            f"a line of {len(lines[too_long][1].rstrip(chr(13) + chr(10))):,} characters: over imgfix's limit of "
-            f"{MAX_LINE_LENGTH:,}; not processed", too_long + 1
-        )
+    for at, (_, raw) in enumerate(lines if limits else ()):
+        if len(raw) > MAX_LINE_LENGTH and (size := len(raw.rstrip("\r\n"))) > MAX_LINE_LENGTH:
+            raise ParseError(f"a line of {size:,} characters: over imgfix's limit of {MAX_LINE_LENGTH:,}; not processed", at + 1)
 
     while index < len(lines):
         offset, raw = lines[index]
