@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from fixer.ecosystem import detect, python_source_facts, valid_module, valid_name, valid_path, valid_port
+from fixer.transforms.ecosystem import detect, python_source_facts, valid_module, valid_name, valid_path, valid_port
 
 
 def write(root, files: dict[str, str]):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from fixer.document import Document, Edit
-from fixer.options import Options
-from fixer.pipeline import FixError, fix
-from fixer.suppress import SuppressionError, filter_result, find_suppressions, parse_comment
+from fixer.document.model import Document, Edit
+from fixer.transforms.options import Options
+from fixer.run.pipeline import FixError, fix
+from fixer.run.suppress import SuppressionError, filter_result, find_suppressions, parse_comment
 from fixer.transforms import Finding, Result
 
 USR = Options(select=("USR",))

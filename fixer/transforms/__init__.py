@@ -11,9 +11,9 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ..analysis import Analysis
-from ..document import Document, Edit
-from ..options import Options
+from ..analysis.stages import Analysis
+from ..document.model import Document, Edit
+from .options import Options
 
 SEVERITIES = ("error", "warning", "info")
 # How far a finding's fix can be trusted (ruff's model): "safe" fixes are applied by default;

@@ -70,11 +70,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 
-from ..analysis import Analysis, Stage, is_root_user
-from ..document import Document, Edit
-from ..options import Options
-from ..parser import Instruction, is_number
-from ..shellusage import Outline, outline, script_of, simple_commands
+from ..analysis.stages import Analysis, Stage, is_root_user
+from ..document.model import Document, Edit
+from .options import Options
+from ..document.parser import Instruction, is_number
+from ..analysis.shellusage import Outline, outline, script_of, simple_commands
 from . import Result
 
 # code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
@@ -511,7 +511,7 @@ class _Run:
         by_name = any(src.lower().endswith(s) for s in add["archive_suffixes"])
         if self.analysis.context is None:
             return by_name
-        from ..context import BuildContext
+        from ..document.context import BuildContext
 
         context = BuildContext(self.analysis.context)
         if any(c in src for c in "*?["):

@@ -68,12 +68,13 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from .. import builtin_templates, catalogue
-from ..analysis import Analysis, Stage, split_commands
-from ..document import Document, Edit
-from ..ecosystem import Project, detect, go_binary_name, valid_name, valid_path
-from ..options import Options
-from ..parser import KNOWN_KEYWORDS, Instruction, is_number
+from . import templates
+from ..analysis import catalogue
+from ..analysis.stages import Analysis, Stage, split_commands
+from ..document.model import Document, Edit
+from .ecosystem import Project, detect, go_binary_name, valid_name, valid_path
+from .options import Options
+from ..document.parser import KNOWN_KEYWORDS, Instruction, is_number
 from . import Result
 
 # code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
@@ -178,7 +179,7 @@ def _environment(templates_dir: Path | None):
     loaders = []
     if templates_dir is not None:
         loaders.append(jinja2.FileSystemLoader(str(templates_dir)))
-    loaders.append(jinja2.FileSystemLoader(str(builtin_templates.folder())))
+    loaders.append(jinja2.FileSystemLoader(str(templates.folder())))
     return jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,

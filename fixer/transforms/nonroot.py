@@ -46,13 +46,14 @@ from __future__ import annotations
 
 import re
 
-from .. import catalogue, portmove, ports
-from ..analysis import Analysis, Stage, arg_defaults, is_root_user, substitute
-from ..context import BuildContext
-from ..document import Document, Edit
-from ..imageref import ImageRef
-from ..options import Options
-from ..parser import Instruction, is_number
+from ..analysis import catalogue, ports
+from . import portmove
+from ..analysis.stages import Analysis, Stage, arg_defaults, is_root_user, substitute
+from ..document.context import BuildContext
+from ..document.model import Document, Edit
+from ..document.imageref import ImageRef
+from .options import Options
+from ..document.parser import Instruction, is_number
 from . import Result
 
 # code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
@@ -362,7 +363,7 @@ class _StageFix:
         """What the app writes in its folder (fixer.appwrites), read once and only here: for
         a stage that gets a new user."""
         if not hasattr(self, "_writes"):
-            from .. import appwrites
+            from ..analysis import appwrites
 
             self._writes = appwrites.find(self.analysis, self.stage)
         return self._writes

@@ -33,10 +33,10 @@ Docker repositories.
 
 from __future__ import annotations
 
-from ..analysis import Analysis
-from ..document import Document
-from ..imageref import RESERVED, ImageRef, copy_from_images, join_reference, locate, split_reference
-from ..options import Options
+from ..analysis.stages import Analysis
+from ..document.model import Document
+from ..document.imageref import RESERVED, ImageRef, copy_from_images, join_reference, locate, split_reference
+from .options import Options
 from . import Result
 
 # code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)

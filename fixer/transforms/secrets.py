@@ -76,11 +76,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-from ..analysis import Analysis, Stage, arg_defaults, is_root_user
-from ..document import Document, Edit
-from ..options import Options
-from ..parser import Instruction
-from ..shellusage import Command, Usage, script_of, simple_commands, stage_usage
+from ..analysis.stages import Analysis, Stage, arg_defaults, is_root_user
+from ..document.model import Document, Edit
+from .options import Options
+from ..document.parser import Instruction
+from ..analysis.shellusage import Command, Usage, script_of, simple_commands, stage_usage
 from . import Result
 
 # code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
@@ -311,7 +311,7 @@ def _unsuppressed(doc: Document, fixes: list[_Fix], result: Result) -> tuple[lis
     drops suppressed edits one by one; a secret's fix is whole or nothing (an ARG removed while
     a RUN that needs it is not mounted would break the build), so a fix that a suppression
     covers in part is reported instead of applied."""
-    from ..suppress import SuppressionError, find_suppressions
+    from ..run.suppress import SuppressionError, find_suppressions
 
     try:
         local = [s for s in find_suppressions(doc) if s.start_line]

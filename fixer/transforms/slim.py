@@ -47,12 +47,12 @@ from __future__ import annotations
 
 import re
 
-from .. import catalogue
-from ..analysis import Analysis, Stage
-from ..document import Document, Edit
-from ..imageref import RESERVED, join_reference, locate, split_reference
-from ..options import Options
-from ..shellusage import Command, Usage, package_name, runtime_commands, stage_usage
+from ..analysis import catalogue
+from ..analysis.stages import Analysis, Stage
+from ..document.model import Document, Edit
+from ..document.imageref import RESERVED, join_reference, locate, split_reference
+from .options import Options
+from ..analysis.shellusage import Command, Usage, package_name, runtime_commands, stage_usage
 from . import Result
 from .lean import new_apt_install
 
@@ -331,7 +331,7 @@ class _RootFix:
     def _read_dependency_file(self, cmd: Command, file: str) -> str | None:
         if self.analysis.context is None:
             return None
-        from ..context import BuildContext
+        from ..document.context import BuildContext
 
         context = BuildContext(self.analysis.context)
         base = file.rsplit("/", 1)[-1]

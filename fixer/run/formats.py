@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import linediff
+from ..document import linediff
 from .report import UNPRINTABLE, FileResult, Report, finding_state, unified_diff
 
 FORMATS = ("diff", "json", "sarif", "github")
@@ -131,7 +131,7 @@ def to_json(report: Report) -> dict:
             ),
             "diff": unified_diff(display_path(r.path), r.original, r.fixed) if ok else "",
         })
-    from . import __version__
+    from .. import __version__
 
     return {
         "schema": "imgfix-report",
@@ -166,7 +166,7 @@ def _rules() -> dict[str, tuple[str, str, str]]:
     """code -> (severity, title, transform name), from every transform's CODES table."""
     import sys
 
-    from .transforms import all_transforms
+    from ..transforms import all_transforms
 
     rules = {}
     for t in all_transforms():
@@ -216,7 +216,7 @@ def _artifact(path: str) -> dict:
 
 
 def to_sarif(report: Report) -> dict:
-    from . import __version__
+    from .. import __version__
 
     catalogue = _rules()
     used: list[str] = sorted({f.code for r in report.results for f in r.findings} | {s.finding.code for r in report.results for s in r.suppressed})

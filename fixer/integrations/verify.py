@@ -222,7 +222,7 @@ _LIMIT_LOG = re.compile(
 
 def engine_limits(text: str, builder_kind: str) -> list[str]:
     """The features of a Dockerfile that ``builder_kind`` cannot build, each with its line."""
-    from .parser import ParseError, parse
+    from ..document.parser import ParseError, parse
 
     try:
         parsed = parse(text)
@@ -559,8 +559,8 @@ def _raise_interrupt(signum, frame):  # SIGTERM: unwind like Ctrl-C so every fin
 
 def verify_file(session: Session, path: Path, fix_options) -> Verdict:
     """Builds and runs the original and the rewrite of one Dockerfile."""
-    from .files import FileError, read_text
-    from .pipeline import FixError, fix
+    from ..run.files import FileError, read_text
+    from ..run.pipeline import FixError, fix
 
     opts, engine = session.opts, session.engine
     context = (opts.context or fix_options.context or path.parent).resolve()
@@ -637,7 +637,7 @@ def _probe_ports(text: str, context: Path, given: int | None, original: int | No
     """(the port to probe, the port the server listens on by the Dockerfile). ``--port`` wins
     for the original; a rewrite that moved the server from it (``original``) is probed where
     the server now listens. None: the first EXPOSEd port."""
-    from .ports import server_port
+    from ..analysis.ports import server_port
 
     try:
         listen = server_port(text, context)
@@ -665,7 +665,7 @@ def _context_with_changes(context: Path, changes, work: Path) -> Path:
 
 
 def verify(paths: list[Path], fix_options, opts: VerifyOptions) -> list[Verdict]:
-    from .files import discover
+    from ..run.files import discover
 
     engine = Engine.detect(opts.engine)
     files, errors = discover(paths)

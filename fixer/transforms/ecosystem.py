@@ -18,8 +18,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .catalogue import image_entry
-from .context import BuildContext, shared
+from ..analysis.catalogue import image_entry
+from ..document.context import BuildContext, shared
 
 LANGS = ("python", "node", "go", "java", "rust")
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import ports
-from .analysis import Analysis, Stage
-from .context import BuildContext
-from .document import Document, Edit
-from .parser import Instruction, is_number
-from .transforms import FileChange
+from ..analysis import ports
+from ..analysis.stages import Analysis, Stage
+from ..document.context import BuildContext
+from ..document.model import Document, Edit
+from ..document.parser import Instruction, is_number
+from . import FileChange
 
 _BEFORE = {" ", "\t", '"', "'", "[", ","}
 _AFTER = {" ", "\t", '"', "'", "]", ",", ";", "&", "|"}

@@ -73,7 +73,7 @@ class GitHub:
         self.timeout = timeout
         self.max_retry_wait = max_retry_wait
         if user_agent is None:
-            from . import __version__
+            from .. import __version__
 
             user_agent = f"imgfix/{__version__}"
         self.user_agent = user_agent

@@ -29,7 +29,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .options import OptionError, Options
+from ..transforms.options import OptionError, Options
 
 _NOT_KEYS = {"extra"}  # Options fields that are not settings
 

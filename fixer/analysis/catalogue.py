@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-from .imageref import ImageRef
+from ..document.imageref import ImageRef
 
 
 @dataclass(frozen=True)

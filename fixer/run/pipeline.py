@@ -12,13 +12,13 @@ import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import linediff
-from .analysis import Analysis
-from .document import Document, EditConflict, apply_edits
-from .options import Options
-from .parser import KNOWN_KEYWORDS, ParseError
+from ..document import linediff
+from ..analysis.stages import Analysis
+from ..document.model import Document, EditConflict, apply_edits
+from ..transforms.options import Options
+from ..document.parser import KNOWN_KEYWORDS, ParseError
 from .suppress import Suppressed, SuppressionError, filter_result, find_suppressions
-from .transforms import FileChange, Finding, all_transforms
+from ..transforms import FileChange, Finding, all_transforms
 
 
 class FixError(Exception):

@@ -21,9 +21,9 @@ from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 
-from .analysis import Analysis, Stage, split_commands
-from .context import BuildContext
-from .parser import Instruction, is_number
+from .stages import Analysis, Stage, split_commands
+from ..document.context import BuildContext
+from ..document.parser import Instruction, is_number
 
 _PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")
 _SHELLS = {"sh", "bash", "ash", "dash", "zsh"}
@@ -592,7 +592,7 @@ def used_elsewhere(context: Path, rel: str, dockerfile: Path | None) -> str | No
 
 def server_port(text: str, context: Path | None = None) -> int | None:
     """The port the final stage's server listens on (for ``imgfix verify``), if known."""
-    from .document import Document
+    from ..document.model import Document
 
     analysis = Analysis(Document(text), context)
     stage = analysis.final_stage

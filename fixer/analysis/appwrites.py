@@ -33,9 +33,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-from .analysis import Analysis, Stage
-from .parser import is_number
-from .context import BuildContext, shared
+from .stages import Analysis, Stage
+from ..document.parser import is_number
+from ..document.context import BuildContext, shared
 
 
 @cache
@@ -424,7 +424,7 @@ def find(analysis: Analysis, stage: Stage) -> AppWrites | None:
         return None
     if analysis.context is None:
         return AppWrites(folder, [folder])
-    from . import ignorefile
+    from ..document import ignorefile
 
     context = BuildContext(analysis.context)
     try:

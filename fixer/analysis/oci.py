@@ -21,7 +21,7 @@ import os
 import re
 from pathlib import Path
 
-from .imageref import DEFAULT_REGISTRY, ImageRef, is_sha256_digest
+from ..document.imageref import DEFAULT_REGISTRY, ImageRef, is_sha256_digest
 
 MANIFEST_TYPES = (
     "application/vnd.oci.image.index.v1+json",

@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import linediff
+from ..document import linediff
 from .suppress import Suppressed
-from .transforms import FileChange, Finding
+from ..transforms import FileChange, Finding
 
 
 class Mode(enum.Enum):

@@ -52,7 +52,7 @@ class Options:
             raise OptionError("--offline applies to --pin-digests (pinning from the lock file only)")
 
     def _check_registries(self) -> None:
-        from .imageref import valid_mirror, valid_registry_host
+        from ..document.imageref import valid_mirror, valid_registry_host
 
         pairs = self.registry_map
         if isinstance(pairs, dict):

@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from .context import forget, start_sharing, stop_sharing
+from ..document.context import forget, start_sharing, stop_sharing
 from .files import FileError, read_text, walk, write_all, write_atomic
-from .options import Options
+from ..transforms.options import Options
 from .pipeline import FixError, fix
 from .report import FileResult, Mode, Report, colourise, display_path, printable
 

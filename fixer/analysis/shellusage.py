@@ -19,7 +19,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from .analysis import unquote
+from .stages import unquote
 
 _WRAPPERS = {"sudo", "env", "exec", "nice", "nohup", "time", "command"}
 _REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")

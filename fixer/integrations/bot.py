@@ -38,10 +38,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .files import is_dockerfile_name
-from .formats import Hunk, _code_block, _error, attributor, hunks, md_escape, render_github, suggestion
+from ..run.files import is_dockerfile_name
+from ..run.formats import Hunk, _code_block, _error, attributor, hunks, md_escape, render_github, suggestion
 from .github import GitHub, GitHubError, ref_path, repo_path
-from .report import FileResult, Mode, Report, finding_state, printable, unified_diff
+from ..run.report import FileResult, Mode, Report, finding_state, printable, unified_diff
 
 REVIEW_MARKER = "<!-- imgfix:review -->"
 PR_MARKER = "<!-- imgfix:pull-request -->"
@@ -324,7 +324,7 @@ def _place_changes(plan: ReviewPlan, rel: str, original: str, file_hunks: list[H
 
 
 def render_review_body(plan: ReviewPlan, sha: str | None) -> str:
-    from . import __version__
+    from .. import __version__
 
     at = f" at `{sha[:7]}`" if sha else ""
     head = [REVIEW_MARKER, f"### imgfix {__version__}{at}", ""]
@@ -466,7 +466,7 @@ def write_summary(text: str, summary: Path | None) -> None:
 
 def review(gh: GitHub, ctx: Context, workspace: Path, options_for, summary: Path | None = None,
            login: str | None = None) -> Outcome:
-    from .runner import fix_files
+    from ..run.runner import fix_files
 
     if ctx.pr is None:
         raise BotError("which pull request? give --pr N (or run on a pull_request event)")
@@ -549,7 +549,7 @@ def commit_message(report: dict) -> tuple[str, str]:
 
 
 def pull_request_body(report: dict, base: str, sha: str | None, verify_text: str | None = None) -> str:
-    from . import __version__
+    from .. import __version__
 
     changed = [f for f in report["files"] if f["status"] == "changed"]
     at = f" at `{sha[:7]}`" if sha else ""
@@ -583,7 +583,7 @@ def _file_mode(path: Path) -> str:
 
 def fix_pull_request(gh: GitHub, ctx: Context, workspace: Path, paths: list[Path], options_for, *,
                      base: str | None = None, branch: str = DEFAULT_BRANCH, verify_options=None) -> Outcome:
-    from .runner import fix_files, run
+    from ..run.runner import fix_files, run
 
     if not re.fullmatch(r"[A-Za-z0-9._/-]+", branch) or ".." in branch or branch.startswith(("/", "-")) or branch.endswith(("/", ".lock")):
         raise BotError(f"--branch {branch!r} is not a branch name")
@@ -677,6 +677,6 @@ def _verify(paths, options_for, fix_files, verify_options) -> str:
 
 
 def _walked(paths):
-    from .files import FileError, walk
+    from ..run.files import FileError, walk
 
     return [p for p in walk(paths) if not isinstance(p, FileError)]

@@ -27,8 +27,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from .document import Document, Edit
-from .transforms import Finding, Result
+from ..document.model import Document, Edit
+from ..transforms import Finding, Result
 
 _DIRECTIVE = re.compile(
     r"^\s*#\s*imgfix\s*:\s*ignore(?P<codes>\[[^\]]*\])?(?P<rest>.*)$",

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from . import catalogue
 from .catalogue import Family, ImageFacts
-from .document import Document
-from .imageref import ImageRef, InvalidReference
-from .parser import Instruction
+from ..document.model import Document
+from ..document.imageref import ImageRef, InvalidReference
+from ..document.parser import Instruction
 
 _VAR = re.compile(r"\$(?:\{(\w+)(?:(:?[-+])([^}]*))?\}|(\w+))")
 ROOT_USERS = {"root", "0", "containeradministrator"}

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .ecosystem import LANGS, Project, detect, valid_module, valid_name, valid_path, valid_port, valid_version
+from ..transforms.ecosystem import LANGS, Project, detect, valid_module, valid_name, valid_path, valid_port, valid_version
 
 APP_DIR = "/app"
 
@@ -33,7 +33,7 @@ class InitResult:
 
 
 def _defaults() -> dict:
-    from .transforms.multistage import packages
+    from ..transforms.multistage import packages
 
     return packages()["init"]
 
@@ -100,7 +100,7 @@ def _node(p: Project, notes: list[str]) -> dict:
              "pnpm-lock.yaml": "pnpm prune --prod"}.get(p.lockfile or "", "npm prune --omit=dev")
     common = {"builder_image": f"node:{version}", "lockfile": p.lockfile, "install": install, "build_script": p.build_script}
     if p.static_output:
-        from .transforms.multistage import packages
+        from ..transforms.multistage import packages
 
         images = packages()["images"]
         notes.append(f"a static {p.framework} front-end: nginx serves {p.static_output}/")
@@ -120,7 +120,7 @@ def _node(p: Project, notes: list[str]) -> dict:
 
 
 def _go(p: Project, notes: list[str]) -> dict:
-    from .transforms.multistage import packages
+    from ..transforms.multistage import packages
 
     if p.framework == "cgo":
         raise InitError('a Go source imports "C": the static distroless template does not fit')
@@ -141,14 +141,14 @@ def _java(p: Project, notes: list[str]) -> dict:
     else:
         image = d["gradle_image"].format(version=version)
         build = "./gradlew --no-daemon build -x test" if p.wrapper else "gradle --no-daemon build -x test"
-    from .transforms.multistage import packages
+    from ..transforms.multistage import packages
 
     return {"builder_image": image, "runtime_image": packages()["images"]["java"].format(version=version),
             "build_command": build, "jar": f"{APP_DIR}/{p.jar}", "port": None}
 
 
 def _rust(p: Project, notes: list[str]) -> dict:
-    from .transforms.multistage import packages
+    from ..transforms.multistage import packages
 
     if not p.binaries:
         raise InitError("Cargo.toml names no binary: " + "; ".join(p.problems))
@@ -159,7 +159,7 @@ def _rust(p: Project, notes: list[str]) -> dict:
 
 def render_project(project: Project, templates: Path | None = None) -> tuple[str, str, list[str]]:
     """(Dockerfile, .dockerignore, notes) for a detected project."""
-    from .transforms.multistage import render
+    from ..transforms.multistage import render
 
     notes: list[str] = []
     variables = {"python": _python, "node": _node, "go": _go, "java": _java, "rust": _rust}[project.lang](project, notes)
@@ -188,8 +188,8 @@ def render_project(project: Project, templates: Path | None = None) -> tuple[str
 def init(directory: Path, lang: str = "auto", force: bool = False, templates: Path | None = None) -> InitResult:
     import re
 
-    from .options import Options
-    from .pipeline import fix
+    from ..transforms.options import Options
+    from ..run.pipeline import fix
 
     if not directory.is_dir():
         raise InitError(f"{directory} is not a folder")
@@ -208,7 +208,7 @@ def init(directory: Path, lang: str = "auto", force: bool = False, templates: Pa
     dockerfile, dockerignore, notes = render_project(project, templates)
     dockerfile = re.sub(r"\n{3,}", "\n\n", dockerfile)
     # the same pipeline as `imgfix fix`: the runtime stage becomes non-root
-    from .pipeline import FixError
+    from ..run.pipeline import FixError
 
     try:
         outcome = fix(dockerfile, Options(select=("USR",), context=directory), directory, targets[0])
@@ -216,7 +216,7 @@ def init(directory: Path, lang: str = "auto", force: bool = False, templates: Pa
         raise InitError(f"the rendered Dockerfile is not valid (line {err.line}: {err.message}); check the templates") from None
     dockerfile = outcome.fixed
     result = InitResult(project, notes=notes + list(project.problems), dockerfile=dockerfile, dockerignore=dockerignore)
-    from .files import write_all
+    from ..run.files import write_all
 
     try:  # both or neither (as --write): a half-made project is worse than none
         write_all(list(zip(targets, (dockerfile, dockerignore))))

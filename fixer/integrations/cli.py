@@ -17,7 +17,7 @@ SUBCOMMANDS = ("fix", "rules", "verify", "init", "github")
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if args in (["--version"], ["-V"]):
-        from . import __version__
+        from .. import __version__
 
         print(f"imgfix {__version__}")
         raise SystemExit(0)
@@ -74,11 +74,11 @@ def _build_app():
         allow_distro_switch: Annotated[Optional[bool], typer.Option("--allow-distro-switch", help="Let slim move to Alpine/minimal variants (another libc or package manager).")] = None,
         templates: Annotated[Optional[Path], typer.Option("--templates", help="A folder of templates that override the built-in ones (multistage).")] = None,
     ) -> None:
-        from .config import ConfigError, Resolver
-        from .formats import FORMATS
-        from .options import OptionError
-        from .report import Mode
-        from .runner import run
+        from ..run.config import ConfigError, Resolver
+        from ..run.formats import FORMATS
+        from ..transforms.options import OptionError
+        from ..run.report import Mode
+        from ..run.runner import run
 
         if write and check:
             raise typer.BadParameter("--write and --check exclude each other")
@@ -132,7 +132,7 @@ def _build_app():
         chown: Annotated[bool, typer.Option("--chown", help="COPY/ADD files owned by the new user.")] = False,
         unsafe_fixes: Annotated[bool, typer.Option("--unsafe-fixes", help="Also apply (and so verify) fixes that change the container's interface.")] = False,
     ) -> None:
-        from .options import OptionError, Options
+        from ..transforms.options import OptionError, Options
         from .verify import VerifyError, VerifyOptions, exit_code, render_json, render_table, verify
 
         if output_format not in ("table", "json"):
@@ -183,7 +183,7 @@ def _build_app():
     ) -> None:
         import inspect
 
-        from .transforms import all_transforms
+        from ..transforms import all_transforms
 
         for transform in all_transforms():
             module = sys.modules[type(transform).__module__]
@@ -225,8 +225,8 @@ def _add_github(app) -> None:
         return ctx, client
 
     def resolver(config, select, ignore, unsafe_fixes, templates):
-        from .config import ConfigError, Resolver
-        from .options import OptionError
+        from ..run.config import ConfigError, Resolver
+        from ..transforms.options import OptionError
 
         given = {"select": _split_codes(select) if select else None, "ignore": _split_codes(ignore) if ignore else None,
                  "unsafe_fixes": unsafe_fixes, "templates": templates}
@@ -238,7 +238,7 @@ def _add_github(app) -> None:
 
     def finish(work):
         from .bot import BotError
-        from .config import ConfigError
+        from ..run.config import ConfigError
         from .github import GitHubError
 
         try:
