@@ -33,9 +33,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-from .stages import Analysis, Stage
-from ..document.parser import is_number
 from ..document.context import BuildContext, shared
+from ..document.parser import is_number
+from .stages import Analysis, Stage
 
 
 @cache

@@ -21,9 +21,9 @@ from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 
-from .stages import Analysis, Stage, split_commands
 from ..document.context import BuildContext
 from ..document.parser import Instruction, is_number
+from .stages import Analysis, Stage, split_commands
 
 _PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")
 _SHELLS = {"sh", "bash", "ash", "dash", "zsh"}

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from ..document.imageref import ImageRef, InvalidReference
+from ..document.model import Document
+from ..document.parser import Instruction
 from . import catalogue
 from .catalogue import Family, ImageFacts
-from ..document.model import Document
-from ..document.imageref import ImageRef, InvalidReference
-from ..document.parser import Instruction
 
 _VAR = re.compile(r"\$(?:\{(\w+)(?:(:?[-+])([^}]*))?\}|(\w+))")
 ROOT_USERS = {"root", "0", "containeradministrator"}

@@ -39,9 +39,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..run.files import is_dockerfile_name
-from ..run.formats import Hunk, _code_block, _error, attributor, hunks, md_escape, render_github, suggestion
+from ..run.formats import (
+    Hunk,
+    _code_block,
+    _error,
+    attributor,
+    hunks,
+    md_escape,
+    render_github,
+    suggestion,
+)
+from ..run.report import (
+    FileResult,
+    Mode,
+    Report,
+    finding_state,
+    printable,
+    unified_diff,
+)
 from .github import GitHub, GitHubError, ref_path, repo_path
-from ..run.report import FileResult, Mode, Report, finding_state, printable, unified_diff
 
 REVIEW_MARKER = "<!-- imgfix:review -->"
 PR_MARKER = "<!-- imgfix:pull-request -->"

@@ -76,9 +76,9 @@ def _build_app():
     ) -> None:
         from ..run.config import ConfigError, Resolver
         from ..run.formats import FORMATS
-        from ..transforms.options import OptionError
         from ..run.report import Mode
         from ..run.runner import run
+        from ..transforms.options import OptionError
 
         if write and check:
             raise typer.BadParameter("--write and --check exclude each other")
@@ -133,7 +133,14 @@ def _build_app():
         unsafe_fixes: Annotated[bool, typer.Option("--unsafe-fixes", help="Also apply (and so verify) fixes that change the container's interface.")] = False,
     ) -> None:
         from ..transforms.options import OptionError, Options
-        from .verify import VerifyError, VerifyOptions, exit_code, render_json, render_table, verify
+        from .verify import (
+            VerifyError,
+            VerifyOptions,
+            exit_code,
+            render_json,
+            render_table,
+            verify,
+        )
 
         if output_format not in ("table", "json"):
             typer.echo("imgfix: --format must be table or json", err=True)
@@ -237,8 +244,8 @@ def _add_github(app) -> None:
             raise typer.Exit(2) from None
 
     def finish(work):
-        from .bot import BotError
         from ..run.config import ConfigError
+        from .bot import BotError
         from .github import GitHubError
 
         try:

@@ -14,7 +14,16 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..transforms.ecosystem import LANGS, Project, detect, valid_module, valid_name, valid_path, valid_port, valid_version
+from ..transforms.ecosystem import (
+    LANGS,
+    Project,
+    detect,
+    valid_module,
+    valid_name,
+    valid_path,
+    valid_port,
+    valid_version,
+)
 
 APP_DIR = "/app"
 
@@ -188,8 +197,8 @@ def render_project(project: Project, templates: Path | None = None) -> tuple[str
 def init(directory: Path, lang: str = "auto", force: bool = False, templates: Path | None = None) -> InitResult:
     import re
 
-    from ..transforms.options import Options
     from ..run.pipeline import fix
+    from ..transforms.options import Options
 
     if not directory.is_dir():
         raise InitError(f"{directory} is not a folder")

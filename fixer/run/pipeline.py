@@ -12,22 +12,14 @@ import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..document import linediff
 from ..analysis.stages import Analysis
+from ..document import linediff
 from ..document.model import Document, EditConflict, apply_edits
-from ..transforms.options import Options
 from ..document.parser import KNOWN_KEYWORDS, ParseError
-from .suppress import Suppressed, SuppressionError, filter_result, find_suppressions
-from ..transforms import FileChange, Finding, all_transforms
-
-
-class FixError(Exception):
-    """The file cannot be processed; ``line`` is 1-based (0: the whole file)."""
-
-    def __init__(self, message: str, line: int = 0) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
+from ..document.suppressions import SuppressionError, find_suppressions
+from ..transforms import FileChange, Finding, FixError, all_transforms
+from ..transforms.options import Options
+from .suppress import Suppressed, filter_result
 
 
 @dataclass

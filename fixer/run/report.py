@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..document import linediff
-from .suppress import Suppressed
 from ..transforms import FileChange, Finding
+from .suppress import Suppressed
 
 
 class Mode(enum.Enum):

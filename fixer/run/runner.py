@@ -17,8 +17,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..document.context import forget, start_sharing, stop_sharing
-from .files import FileError, read_text, walk, write_all, write_atomic
 from ..transforms.options import Options
+from .files import FileError, read_text, walk, write_all, write_atomic
 from .pipeline import FixError, fix
 from .report import FileResult, Mode, Report, colourise, display_path, printable
 

@@ -22,6 +22,16 @@ SEVERITIES = ("error", "warning", "info")
 FIX_SAFETY = ("safe", "unsafe", "none")
 
 
+class FixError(Exception):
+    """The file cannot be processed at all (not a fix that is refused: that is a finding);
+    ``line`` is 1-based (0: the whole file). The pipeline reports it and writes nothing."""
+
+    def __init__(self, message: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
 @dataclass(frozen=True)
 class Finding:
     code: str  # e.g. "USR001"

@@ -59,14 +59,14 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from ..document import ignorefile
 from ..analysis.stages import Analysis, Stage, arg_defaults, substitute
+from ..document import ignorefile
 from ..document.context import BuildContext, resolved, shared
-from ..document.model import Document
 from ..document.ignorefile import Glob, IgnoreError, Matcher
-from .options import Options
+from ..document.model import Document
 from ..document.parser import Instruction, is_number
 from . import FileChange, Result
+from .options import Options
 
 # code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
 CODES = {

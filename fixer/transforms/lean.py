@@ -70,12 +70,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 
+from ..analysis.shellusage import Outline, outline, script_of, simple_commands
 from ..analysis.stages import Analysis, Stage, is_root_user
 from ..document.model import Document, Edit
-from .options import Options
 from ..document.parser import Instruction, is_number
-from ..analysis.shellusage import Outline, outline, script_of, simple_commands
 from . import Result
+from .options import Options
 
 # code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
 CODES = {

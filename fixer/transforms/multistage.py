@@ -68,14 +68,13 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from . import templates
 from ..analysis import catalogue
 from ..analysis.stages import Analysis, Stage, split_commands
 from ..document.model import Document, Edit
+from ..document.parser import KNOWN_KEYWORDS, Instruction, is_number
+from . import Result, templates
 from .ecosystem import Project, detect, go_binary_name, valid_name, valid_path
 from .options import Options
-from ..document.parser import KNOWN_KEYWORDS, Instruction, is_number
-from . import Result
 
 # code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
 CODES = {

@@ -47,14 +47,13 @@ from __future__ import annotations
 import re
 
 from ..analysis import catalogue, ports
-from . import portmove
 from ..analysis.stages import Analysis, Stage, arg_defaults, is_root_user, substitute
 from ..document.context import BuildContext
-from ..document.model import Document, Edit
 from ..document.imageref import ImageRef
-from .options import Options
+from ..document.model import Document, Edit
 from ..document.parser import Instruction, is_number
-from . import Result
+from . import Result, portmove
+from .options import Options
 
 # code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
 CODES = {

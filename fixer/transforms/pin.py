@@ -37,11 +37,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..analysis.stages import Analysis
-from ..document.model import Document
-from ..document.imageref import RESERVED, ImageRef, InvalidReference, copy_from_images, is_sha256_digest, join_reference, locate, split_reference
+from ..document.imageref import (
+    RESERVED,
+    ImageRef,
+    InvalidReference,
+    copy_from_images,
+    is_sha256_digest,
+    join_reference,
+    locate,
+    split_reference,
+)
 from ..document.lockfile import LockError, LockFile
+from ..document.model import Document
+from . import FileChange, FixError, Result
 from .options import Options
-from . import FileChange, Result
 
 # code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
 CODES = {
@@ -126,7 +135,6 @@ class Pin:
         if not options.pin_digests:
             return result
         from ..analysis.oci import RegistryError
-        from ..run.pipeline import FixError
 
         try:
             resolver = resolver_for(analysis, options)

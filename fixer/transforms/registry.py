@@ -34,10 +34,17 @@ Docker repositories.
 from __future__ import annotations
 
 from ..analysis.stages import Analysis
+from ..document.imageref import (
+    RESERVED,
+    ImageRef,
+    copy_from_images,
+    join_reference,
+    locate,
+    split_reference,
+)
 from ..document.model import Document
-from ..document.imageref import RESERVED, ImageRef, copy_from_images, join_reference, locate, split_reference
-from .options import Options
 from . import Result
+from .options import Options
 
 # code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
 CODES = {

@@ -76,12 +76,18 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
+from ..analysis.shellusage import (
+    Command,
+    Usage,
+    script_of,
+    simple_commands,
+    stage_usage,
+)
 from ..analysis.stages import Analysis, Stage, arg_defaults, is_root_user
 from ..document.model import Document, Edit
-from .options import Options
 from ..document.parser import Instruction
-from ..analysis.shellusage import Command, Usage, script_of, simple_commands, stage_usage
 from . import Result
+from .options import Options
 
 # code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
 CODES = {
@@ -311,7 +317,7 @@ def _unsuppressed(doc: Document, fixes: list[_Fix], result: Result) -> tuple[lis
     drops suppressed edits one by one; a secret's fix is whole or nothing (an ARG removed while
     a RUN that needs it is not mounted would break the build), so a fix that a suppression
     covers in part is reported instead of applied."""
-    from ..run.suppress import SuppressionError, find_suppressions
+    from ..document.suppressions import SuppressionError, find_suppressions
 
     try:
         local = [s for s in find_suppressions(doc) if s.start_line]

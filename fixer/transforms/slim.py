@@ -48,13 +48,19 @@ from __future__ import annotations
 import re
 
 from ..analysis import catalogue
+from ..analysis.shellusage import (
+    Command,
+    Usage,
+    package_name,
+    runtime_commands,
+    stage_usage,
+)
 from ..analysis.stages import Analysis, Stage
-from ..document.model import Document, Edit
 from ..document.imageref import RESERVED, join_reference, locate, split_reference
-from .options import Options
-from ..analysis.shellusage import Command, Usage, package_name, runtime_commands, stage_usage
+from ..document.model import Document, Edit
 from . import Result
 from .lean import new_apt_install
+from .options import Options
 
 # code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
 CODES = {
