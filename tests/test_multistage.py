@@ -13,16 +13,10 @@ from conftest import SHARED
 from fixer.document.model import Document
 from fixer.transforms.options import Options
 from fixer.run.pipeline import fix
-from fixer.transforms.multistage import (
-    CODES,
-    TRANSFORM,
-    _RUNTIME_META,
-    Refused,
-    build_step,
-    is_build_package,
-    runtime_library,
-    split_commands,
-)
+from fixer.analysis.stages import split_commands
+from fixer.transforms.ecosystems.base import Refused
+from fixer.transforms.multistage import CODES, TRANSFORM
+from fixer.transforms.multistage.plan import _RUNTIME_META, build_step, is_build_package, runtime_library
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -249,7 +243,7 @@ def test_multi_stage_files_are_not_touched(tmp_path):
 
 def test_templates_import_jinja2_lazily():
     out = subprocess.run(
-        [sys.executable, "-c", "import sys, fixer.transforms.multistage, fixer.transforms.ecosystem, fixer.integrations.init; print('jinja2' in sys.modules, 'libcst' in sys.modules)"],
+        [sys.executable, "-c", "import sys, fixer.transforms.multistage, fixer.transforms.ecosystems, fixer.integrations.init; print('jinja2' in sys.modules, 'libcst' in sys.modules)"],
         capture_output=True, text=True, check=True,
     )
     assert out.stdout.strip() == "False False"

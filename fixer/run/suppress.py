@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..document.model import Document, Edit
+from ..document.model import Edit
 from ..document.suppressions import Suppression
 from ..transforms import Finding, Result
 
