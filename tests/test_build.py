@@ -11,7 +11,8 @@ import sys
 
 import pytest
 
-from fixer.integrations.verify import Engine, Session, VerifyOptions
+from fixer.integrations.engines import Engine, VerifyOptions
+from fixer.integrations.verify import Session
 from test_verify import HTTP_APP, buildenv, make_project, our_leftovers  # noqa: F401  (buildenv is a fixture)
 
 pytestmark = pytest.mark.build

@@ -9,17 +9,19 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import DOCKERIGNORE_VECTORS
-from golden import cases
-from fixer.document import ignorefile
+
+from fixer.analysis.buildsources import BuildSources
 from fixer.analysis.stages import Analysis
-from fixer.document.model import Document
+from fixer.document import ignorefile
 from fixer.document.ignorefile import Glob, IgnoreError, Matcher
-from fixer.transforms.options import Options
+from fixer.document.model import Document
 from fixer.run.pipeline import fix
-from fixer.transforms import Result, all_transforms
-from fixer.transforms.dockerignore import CODES, MARKER, TRANSFORM, _Sources
+from fixer.transforms import all_transforms
+from fixer.transforms.dockerignore import CODES, MARKER, TRANSFORM
+from fixer.transforms.options import Options
+from golden import cases
+
 
 def run(text: str, context: Path | None, path: Path | None = None):
     return fix(text, Options(select=("DIG",), context=context), context, path)
@@ -222,7 +224,7 @@ def test_heredoc_url_and_from_sources_are_not_needs(tmp_path):
         "ADD https://example.com/a.tgz /a.tgz\nFROM alpine\nCOPY --from=a /x /x\n"
     )
     doc = Document(text)
-    sources = _Sources(Analysis(doc, tmp_path, None), tmp_path, Result())
+    sources = BuildSources(Analysis(doc, tmp_path, None), tmp_path)
     assert sources.needs == []
 
 
@@ -305,7 +307,7 @@ def test_golden_no_copy_source_is_excluded_by_the_result(case):
     old = target.read_text() if target.exists() else ""
     new = next((c.new for c in outcome.files), old)
     before, after = Matcher.from_text(old), Matcher.from_text(new)
-    sources = _Sources(Analysis(Document(text), case / "context", case / "Dockerfile"), case / "context", Result())
+    sources = BuildSources(Analysis(Document(text), case / "context", case / "Dockerfile"), case / "context")
     files = [f.relative_to(case / "context").as_posix() for f in (case / "context").rglob("*") if f.is_file()]
     for need in sources.needs:
         paths = [need.path] + ([f for f in files if Glob(need.path).names(f)] if need.glob else [])

@@ -12,7 +12,8 @@ import pytest
 
 from github_server import BOT_LOGIN, FakeGitHub, patch_of
 
-from fixer.integrations.bot import PR_MARKER, REVIEW_MARKER, commit_message, parse_patch, plan_review, pull_request_body
+from fixer.integrations.bot import PR_MARKER, REVIEW_MARKER, parse_patch, plan_review
+from fixer.integrations.pullrequest import commit_message, pull_request_body
 from fixer.integrations.cli import main
 from fixer.integrations.github import GitHub, GitHubError
 from fixer.run.report import FileResult

@@ -92,10 +92,6 @@ def test_no_import_cycle():
             visit(module, [module])
 
 
-# being split (issue 22); each leaves this list when it is
-NOT_YET_SPLIT = {"analysis/ports.py", "integrations/bot.py", "integrations/verify.py", "transforms/dockerignore.py"}
-
-
 def test_no_module_over_the_size_limit():
     sizes = {str(p.relative_to(PACKAGE)): len(p.read_text().splitlines()) for p in PACKAGE.rglob("*.py")}
-    assert {p: n for p, n in sizes.items() if n > MAX_LINES and p not in NOT_YET_SPLIT} == {}
+    assert {p: n for p, n in sizes.items() if n > MAX_LINES} == {}

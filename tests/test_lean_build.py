@@ -16,7 +16,8 @@ import sys
 
 import pytest
 
-from fixer.integrations.verify import Engine, Session, VerifyOptions
+from fixer.integrations.engines import Engine, VerifyOptions
+from fixer.integrations.verify import Session
 from test_verify import buildenv, make_project, our_leftovers  # noqa: F401  (buildenv is a fixture)
 
 pytestmark = pytest.mark.build

@@ -11,7 +11,8 @@ from fixer.analysis.stages import Analysis
 from fixer.document.model import Document
 from fixer.transforms.options import Options
 from fixer.run.pipeline import fix
-from fixer.analysis.ports import detect, new_port, server_port
+from fixer.analysis.ports import detect, server_port
+from fixer.transforms.portmove import new_port
 
 
 def found(dockerfile: str, context=None, **files: str):

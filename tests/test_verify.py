@@ -20,18 +20,13 @@ from pathlib import Path
 import pytest
 
 from fixer.transforms.options import Options
+from fixer.integrations.engines import Engine, VerifyError, VerifyOptions, _docker_builder, engine_limits, limit_in_log
 from fixer.integrations.verify import (
-    Engine,
     Run,
     Session,
     Verdict,
-    VerifyError,
-    VerifyOptions,
-    _docker_builder,
     _status_uid,
     compare,
-    engine_limits,
-    limit_in_log,
     exit_code,
     render_json,
     render_table,

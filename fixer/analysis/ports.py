@@ -34,7 +34,7 @@ _VAR = re.compile(r"^\$\{?(\w+)(?::?-(\d+))?\}?$")
 _VAR_END = re.compile(r"\$\{?(\w+)(?::?-(\d+))?\}?$")  # a port given as $VAR, ${VAR:-80}, host:$VAR
 _BIND = re.compile(r"^(?:tcp://|https?://)?(?:[\w.\-*]*|\[[0-9a-fA-F:]*\])?:(\d{1,5})/?$")
 _GO_LISTEN = re.compile(r"""(?:Listen|Addr|Serve|Run)\w*\W.*?"[\w.\-]*:(\d{1,5})\"""")
-_HEALTH_URL = re.compile(r"(https?://(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]))(?::(\d{1,5}))?(?=[/\s\"',]|$)")
+HEALTH_URL = re.compile(r"(https?://(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]))(?::(\d{1,5}))?(?=[/\s\"',]|$)")
 MAX_GO_FILES = 300
 
 
@@ -524,70 +524,6 @@ def _go_listens(reader: _Reader, analysis: Analysis) -> list[Listen]:
                 listens.append(Listen(int(m.group(1)), "go", f"{rel}:{number}", line,
                                       problem=f"the port is written in the Go source {rel}:{number}; change it there"))
     return listens
-
-
-# ---------------------------------------------------------------------------- moving
-
-
-def new_port(port: int, taken: set[int]) -> int:
-    """8080 (443: 8443), or port + 8000 when that is taken, else the next free one above."""
-    for candidate in (8443 if port == 443 else 8080, port + 8000):
-        if candidate not in taken:
-            return candidate
-    candidate = port + 8000
-    while candidate in taken:
-        candidate += 1
-    return candidate
-
-
-def health_edits(instr: Instruction, old: int, new: int) -> list[tuple[int, int, str]]:
-    """(start, end, text) in ``instr.text`` that point a HEALTHCHECK's local URLs at ``new``."""
-    out = []
-    for m in _HEALTH_URL.finditer(instr.text):
-        port = int(m.group(2)) if m.group(2) else (443 if m.group(1).startswith("https") else 80)
-        if port == old:
-            if m.group(2):
-                out.append((m.start(2), m.end(2), str(new)))
-            else:
-                out.append((m.end(1), m.end(1), f":{new}"))
-    return out
-
-
-def config_text(text: str, line: int, old: int, new: int, pattern: str | None) -> str | None:
-    """``text`` with the port on ``line`` (1-based) moved; None when it is not there."""
-    lines = text.splitlines(keepends=True)
-    if not 1 <= line <= len(lines):
-        return None
-    current = lines[line - 1]
-    if pattern is None:  # a quoted "host:port" (gunicorn's bind)
-        new_line, count = re.subn(rf"(:){old}(?=[\"'])", rf"\g<1>{new}", current)
-    else:
-        m = re.search(pattern, current)
-        if m is None or int(m.group(1)) != old:
-            return None
-        new_line, count = current[: m.start(1)] + str(new) + current[m.end(1) :], 1
-    if count != 1:
-        return None
-    lines[line - 1] = new_line
-    return "".join(lines)
-
-
-def used_elsewhere(context: Path, rel: str, dockerfile: Path | None) -> str | None:
-    """Another Dockerfile or compose file in the context that names ``rel``: editing the file
-    would change that one too."""
-    ctx = BuildContext(context)
-    name = rel.rsplit("/", 1)[-1]
-    own = dockerfile.resolve() if dockerfile else None
-    for f in ctx.files(limit=20_000, skip_dir=lambda d: d.rsplit("/", 1)[-1] in ("node_modules", ".git", "vendor")):
-        base = f.rsplit("/", 1)[-1].lower()
-        if not ("dockerfile" in base or "containerfile" in base or ("compose" in base and base.endswith((".yml", ".yaml")))):
-            continue
-        path = ctx.resolve(f)
-        if path is None or path == own:
-            continue
-        if name in (ctx.read_text(f) or ""):
-            return f
-    return None
 
 
 def server_port(text: str, context: Path | None = None) -> int | None:

@@ -260,6 +260,10 @@ class Glob:
         return self._matches(path) and (parent is None or not self._matches(parent))
 
 
+# each pattern compiled once, its decisions shared (every Dockerfile of a context asks the same)
+compiled = functools.lru_cache(maxsize=1024)(Glob)
+
+
 def append_block(old: str, lines: list[str], header: list[str], newline: str) -> str:
     """``old`` with ``header`` and ``lines`` appended at its end, in its line-ending style;
     a missing final newline is added first so the user's last line stays a line of its own."""

@@ -133,9 +133,8 @@ def _build_app():
         unsafe_fixes: Annotated[bool, typer.Option("--unsafe-fixes", help="Also apply (and so verify) fixes that change the container's interface.")] = False,
     ) -> None:
         from ..transforms.options import OptionError, Options
+        from .engines import VerifyError, VerifyOptions
         from .verify import (
-            VerifyError,
-            VerifyOptions,
             exit_code,
             render_json,
             render_table,
@@ -298,13 +297,14 @@ def _add_github(app) -> None:
         config: Config = None, select: Select = None, ignore: Ignore = None, unsafe_fixes: Unsafe = None,
         templates: Templates = None, summary: Summary = None,
     ) -> None:
-        from .bot import fix_pull_request, write_summary
+        from .bot import write_summary
+        from .pullrequest import fix_pull_request
 
         ctx, client = context_and_client(repo, None, sha, event, api_url)
         options = resolver(config, select, ignore, unsafe_fixes, templates)
         vopts = None
         if verify:
-            from .verify import VerifyError, VerifyOptions
+            from .engines import VerifyError, VerifyOptions
 
             try:
                 vopts = VerifyOptions(engine=engine)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..analysis import ports
 from ..analysis.stages import Analysis, Stage
@@ -58,7 +59,7 @@ def plan(doc: Document, analysis: Analysis, stage: Stage, found: ports.Detection
     moves = dict(fixed or {})
     for entry in sorted(low, key=lambda e: (e.port not in (80, 443), e.port)):  # 80 -> 8080 first
         if entry.port not in moves:
-            moves[entry.port] = ports.new_port(entry.port, taken | set(moves.values()))
+            moves[entry.port] = new_port(entry.port, taken | set(moves.values()))
     out.moved = {entry.port: moves[entry.port] for entry in low if entry.port}
     texts: dict[str, tuple[str, str]] = {}  # context path -> (old text, new text)
     seen: set[tuple] = set()
@@ -104,7 +105,7 @@ def plan(doc: Document, analysis: Analysis, stage: Stage, found: ports.Detection
     health = next((h for s in _chain(stage) for h in reversed(s.of("HEALTHCHECK"))), None)
     if health is not None:
         for old, new in out.moved.items():
-            for start, end, text in ports.health_edits(health, old, new):
+            for start, end, text in health_edits(health, old, new):
                 if start == end:  # an insertion: replace the character before it, with it
                     start, text = start - 1, health.text[start - 1] + text
                 edit = doc.replace_span(health, start, end, text)
@@ -127,7 +128,7 @@ def _config_change(analysis: Analysis, entry: ports.Listen, old: int, new: int, 
     rel = entry.site.path
     if analysis.context is None:
         return f"port {old} ({entry.where}): no build context to edit it in"
-    other = ports.used_elsewhere(analysis.context, rel, analysis.path)
+    other = used_elsewhere(analysis.context, rel, analysis.path)
     if other:
         return f"port {old} ({entry.where}): {other} uses {rel} too, so it is not changed for this Dockerfile alone"
     context = BuildContext(analysis.context)
@@ -139,7 +140,7 @@ def _config_change(analysis: Analysis, entry: ports.Listen, old: int, new: int, 
             return f"port {old} ({entry.where}) could not be read"
         texts[rel] = (text, text)
     pattern = ports.servers()["images"].get(entry.server, {}).get("listen")
-    changed = ports.config_text(texts[rel][1], entry.site.line, old, new, pattern)
+    changed = config_text(texts[rel][1], entry.site.line, old, new, pattern)
     if changed is None:
         return f"port {old} ({entry.where}) could not be changed in place"
     texts[rel] = (texts[rel][0], changed)
@@ -153,3 +154,67 @@ def describe(moved: dict[int, int]) -> str:
 def valid(moved: dict[int, int]) -> bool:
     """Ports that reach the Dockerfile are whole numbers in range (nothing else is written)."""
     return all(isinstance(n, int) and 1024 <= n <= 65535 and re.fullmatch(r"\d+", str(n)) for n in moved.values())
+
+
+# ---------------------------------------------------------------------------- moving a port
+
+
+def new_port(port: int, taken: set[int]) -> int:
+    """8080 (443: 8443), or port + 8000 when that is taken, else the next free one above."""
+    for candidate in (8443 if port == 443 else 8080, port + 8000):
+        if candidate not in taken:
+            return candidate
+    candidate = port + 8000
+    while candidate in taken:
+        candidate += 1
+    return candidate
+
+
+def health_edits(instr: Instruction, old: int, new: int) -> list[tuple[int, int, str]]:
+    """(start, end, text) in ``instr.text`` that point a HEALTHCHECK's local URLs at ``new``."""
+    out = []
+    for m in ports.HEALTH_URL.finditer(instr.text):
+        port = int(m.group(2)) if m.group(2) else (443 if m.group(1).startswith("https") else 80)
+        if port == old:
+            if m.group(2):
+                out.append((m.start(2), m.end(2), str(new)))
+            else:
+                out.append((m.end(1), m.end(1), f":{new}"))
+    return out
+
+
+def config_text(text: str, line: int, old: int, new: int, pattern: str | None) -> str | None:
+    """``text`` with the port on ``line`` (1-based) moved; None when it is not there."""
+    lines = text.splitlines(keepends=True)
+    if not 1 <= line <= len(lines):
+        return None
+    current = lines[line - 1]
+    if pattern is None:  # a quoted "host:port" (gunicorn's bind)
+        new_line, count = re.subn(rf"(:){old}(?=[\"'])", rf"\g<1>{new}", current)
+    else:
+        m = re.search(pattern, current)
+        if m is None or int(m.group(1)) != old:
+            return None
+        new_line, count = current[: m.start(1)] + str(new) + current[m.end(1) :], 1
+    if count != 1:
+        return None
+    lines[line - 1] = new_line
+    return "".join(lines)
+
+
+def used_elsewhere(context: Path, rel: str, dockerfile: Path | None) -> str | None:
+    """Another Dockerfile or compose file in the context that names ``rel``: editing the file
+    would change that one too."""
+    ctx = BuildContext(context)
+    name = rel.rsplit("/", 1)[-1]
+    own = dockerfile.resolve() if dockerfile else None
+    for f in ctx.files(limit=20_000, skip_dir=lambda d: d.rsplit("/", 1)[-1] in ("node_modules", ".git", "vendor")):
+        base = f.rsplit("/", 1)[-1].lower()
+        if not ("dockerfile" in base or "containerfile" in base or ("compose" in base and base.endswith((".yml", ".yaml")))):
+            continue
+        path = ctx.resolve(f)
+        if path is None or path == own:
+            continue
+        if name in (ctx.read_text(f) or ""):
+            return f
+    return None
