@@ -1,14 +1,20 @@
 """The ``imgfix`` command line.
 
 ``imgfix [PATH...]`` fixes Dockerfiles (a diff by default, ``--write``, ``--check``);
-``imgfix rules`` lists the transforms and their codes. ``--version`` answers before typer is
-imported, so start-up stays fast.
+``imgfix rules`` lists the transforms and their codes. typer builds every command, its help and
+its errors. The fix command's options are data (``FIX_OPTIONS``): typer's command is made from
+them, and a plain invocation (known options, valid values) is read from them without importing
+typer and click, which cost a third of a one-file run; anything else (``--help``, an unknown
+option, a bad value) goes through typer. ``--version`` answers before anything is imported.
 """
 
 
+import inspect
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Annotated, Optional
 
 SUBCOMMANDS = ("fix", "rules", "verify", "init", "github")
@@ -23,6 +29,13 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(0)
     if not args or args[0] not in SUBCOMMANDS + ("--help", "-h"):
         args.insert(0, "fix")
+    if args[0] == "fix":
+        values = _read_fix_options(args[1:])
+        if values is not None:
+            try:
+                raise SystemExit(_fix(values))
+            except _UsageError:
+                pass  # typer reads the command line again and reports it with its usage
     app = _build_app()
     app(args=args, prog_name="imgfix")
 
@@ -32,6 +45,166 @@ def _split_codes(values: list[str] | None) -> tuple[str, ...]:
     for value in values or []:
         out += [v.strip().upper() for v in value.split(",") if v.strip()]
     return tuple(out)
+
+
+# ------------------------------------------------------------------------------ fix
+
+
+class _UsageError(ValueError):
+    """A combination of options the fix command refuses (typer reports it as a usage error)."""
+
+
+@dataclass(frozen=True)
+class Opt:
+    dest: str
+    names: tuple[str, ...]  # ("--write",), ("--quiet", "-q"), ("--chown/--no-chown",); () for the PATHS argument
+    kind: type  # bool, int, str or Path
+    default: object = None
+    help: str = ""
+    many: bool = False  # repeatable: a list of values
+
+
+FIX_HELP = "Fix Dockerfiles (files, or folders searched for them). Prints a diff unless --write or --check."
+FIX_OPTIONS = (
+    Opt("paths", (), Path, None, "Dockerfiles or folders (default: .)", many=True),
+    Opt("write", ("--write",), bool, False, "Apply the changes in place."),
+    Opt("check", ("--check",), bool, False, "Change nothing; exit 1 if any file would change."),
+    Opt("diff", ("--diff",), bool, False, "Print the diff (the default unless --write/--check)."),
+    Opt("quiet", ("--quiet", "-q"), bool, False, "Print only errors."),
+    Opt("select", ("--select",), str, None, "Codes or prefixes to run (comma-separated).", many=True),
+    Opt("ignore", ("--ignore",), str, None, "Codes or prefixes to skip.", many=True),
+    Opt("target", ("--target",), str, None, "Also harden this stage (repeatable).", many=True),
+    Opt("user", ("--user",), str, None, "Name of the user to create (default: app)."),
+    Opt("uid", ("--uid",), int, None, "Its user id (default: 10001)."),
+    Opt("gid", ("--gid",), int, None, "Its group id (default: 10001)."),
+    Opt("chown", ("--chown/--no-chown",), bool, None, "COPY/ADD files owned by the new user."),
+    Opt("unsafe_fixes", ("--unsafe-fixes/--no-unsafe-fixes",), bool, None,
+        "Also apply fixes that change the container's interface (ports, how it is built)."),
+    Opt("context", ("--context",), Path, None, "Build context folder (default: the Dockerfile's folder)."),
+    Opt("color", ("--color/--no-color",), bool, None, "Colour the diff (default: on a terminal)."),
+    Opt("jobs", ("--jobs", "-j"), int, 1, "Worker processes (0: one per CPU); results keep their order."),
+    Opt("fmt", ("--format",), str, "diff", "Report format: diff, json, sarif or github (Markdown)."),
+    Opt("output", ("--output", "-o"), Path, None, "Write the report to this file instead of standard output."),
+    Opt("changed_since", ("--changed-since",), str, None, "Only Dockerfiles changed since this git ref (from its merge base with HEAD)."),
+    Opt("config", ("--config",), Path, None,
+        "Configuration file (default: the nearest .imgfix.toml, or pyproject.toml with [tool.imgfix])."),
+    Opt("registry", ("--registry",), str, None, "Pull docker.io base images through this registry: HOST[/PREFIX]."),
+    Opt("registry_map", ("--registry-map",), str, None, "SOURCE=HOST[/PREFIX]: mirror another registry (repeatable).", many=True),
+    Opt("pin_digests", ("--pin-digests",), bool, None, "Pin base images to the digest of their tag (contacts registries)."),
+    Opt("offline", ("--offline",), bool, None, "With --pin-digests: use only the lock file, contact nothing."),
+    Opt("lock_file", ("--lock-file",), Path, None, "Lock file of resolved digests (default: imgfix.lock beside the Dockerfile)."),
+    Opt("allow_distro_switch", ("--allow-distro-switch",), bool, None,
+        "Let slim move to Alpine/minimal variants (another libc or package manager)."),
+    Opt("templates", ("--templates",), Path, None, "A folder of templates that override the built-in ones (multistage)."),
+)
+
+
+def _read_fix_options(args: list[str]) -> dict | None:
+    """The fix command's values from a plain command line, as typer would read them; None for
+    anything it would treat otherwise (help, an unknown option, a value that does not convert)."""
+    flags: dict[str, tuple[Opt, bool]] = {}
+    for opt in FIX_OPTIONS:
+        for name in opt.names:
+            on, _, off = name.partition("/")
+            flags[on] = (opt, True)
+            if off:
+                flags[off] = (opt, False)
+    values: dict[str, object] = {opt.dest: opt.default for opt in FIX_OPTIONS}
+    paths: list[Path] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            paths += map(Path, args[i + 1 :])
+            break
+        if not arg.startswith("-") or arg == "-":
+            paths.append(Path(arg))
+        else:
+            name, eq, text = arg.partition("=")
+            if name not in flags:
+                return None
+            opt, on = flags[name]
+            if opt.kind is bool:
+                if eq:
+                    return None
+                values[opt.dest] = on
+            else:
+                if not eq:
+                    if i + 1 >= len(args):
+                        return None
+                    i += 1
+                    text = args[i]
+                try:
+                    value = opt.kind(text)
+                except ValueError:
+                    return None
+                values[opt.dest] = [*values[opt.dest], value] if opt.many and values[opt.dest] else [value] if opt.many else value
+        i += 1
+    values["paths"] = paths or None
+    return values
+
+
+def _fix(values: dict) -> int:
+    """Run the fix command; its exit code. Raises _UsageError for options that exclude each other."""
+    from ..run.config import ConfigError, Resolver
+    from ..run.formats import FORMATS
+    from ..run.report import Mode
+    from ..run.runner import run
+    from ..transforms.options import OptionError
+
+    v = SimpleNamespace(**values)
+    if v.write and v.check:
+        raise _UsageError("--write and --check exclude each other")
+    if v.fmt not in FORMATS:
+        raise _UsageError(f"--format must be one of {', '.join(FORMATS)}, not {v.fmt!r}")
+    if v.jobs < 0:
+        raise _UsageError("--jobs must be 0 (one per CPU) or more")
+    mode = Mode.WRITE if v.write else Mode.CHECK if v.check else Mode.DIFF
+    # only what the command line gives: it wins over the configuration files (fixer.run.config)
+    given = {
+        "user": v.user, "uid": v.uid, "gid": v.gid, "chown": v.chown, "context": v.context, "unsafe_fixes": v.unsafe_fixes,
+        "targets": tuple(v.target) if v.target else None,
+        "select": _split_codes(v.select) if v.select else None,
+        "ignore": _split_codes(v.ignore) if v.ignore else None,
+        "registry": v.registry, "pin_digests": v.pin_digests, "offline": v.offline, "lock_file": v.lock_file,
+        "allow_distro_switch": v.allow_distro_switch, "templates": v.templates,
+        "registry_map": tuple(tuple(m.split("=", 1)) for m in v.registry_map) if v.registry_map else None,
+    }
+    try:
+        options = Resolver({k: value for k, value in given.items() if value is not None}, v.config)
+    except (OptionError, ConfigError) as err:
+        print(f"imgfix: {err}", file=sys.stderr)
+        return 2
+    show_diff = (mode is Mode.DIFF or v.diff) and not v.quiet
+    colour = sys.stdout.isatty() if v.color is None else v.color
+    return run(
+        v.paths or [Path(".")], options, mode, show_diff=show_diff, quiet=v.quiet, colour=colour, jobs=v.jobs,
+        fmt=v.fmt, output=v.output, changed_since=v.changed_since,
+    )
+
+
+def _typer_fix_command(typer):
+    """The fix command for typer: a function whose signature typer reads, made from FIX_OPTIONS."""
+
+    def fix_command(**values) -> None:
+        try:
+            code = _fix(values)
+        except _UsageError as err:
+            raise typer.BadParameter(str(err)) from None
+        raise typer.Exit(code)
+
+    parameters = []
+    for opt in FIX_OPTIONS:
+        kind = list[opt.kind] if opt.many else opt.kind
+        info = typer.Option(*opt.names, help=opt.help) if opt.names else typer.Argument(help=opt.help)
+        annotation = Annotated[Optional[kind] if opt.default is None else kind, info]
+        parameters.append(inspect.Parameter(opt.dest, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=opt.default, annotation=annotation))
+    fix_command.__signature__ = inspect.Signature(parameters)
+    fix_command.__annotations__ = {p.name: p.annotation for p in parameters}
+    return fix_command
+
+
+# ------------------------------------------------------------------------------ the typer app
 
 
 def _build_app():
@@ -44,71 +217,7 @@ def _build_app():
         context_settings={"help_option_names": ["-h", "--help"]},
     )
 
-    @app.command("fix", help="Fix Dockerfiles (files, or folders searched for them). Prints a diff unless --write or --check.")
-    def fix_command(
-        paths: Annotated[Optional[list[Path]], typer.Argument(help="Dockerfiles or folders (default: .)")] = None,
-        write: Annotated[bool, typer.Option("--write", help="Apply the changes in place.")] = False,
-        check: Annotated[bool, typer.Option("--check", help="Change nothing; exit 1 if any file would change.")] = False,
-        diff: Annotated[bool, typer.Option("--diff", help="Print the diff (the default unless --write/--check).")] = False,
-        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
-        select: Annotated[Optional[list[str]], typer.Option("--select", help="Codes or prefixes to run (comma-separated).")] = None,
-        ignore: Annotated[Optional[list[str]], typer.Option("--ignore", help="Codes or prefixes to skip.")] = None,
-        target: Annotated[Optional[list[str]], typer.Option("--target", help="Also harden this stage (repeatable).")] = None,
-        user: Annotated[Optional[str], typer.Option("--user", help="Name of the user to create (default: app).")] = None,
-        uid: Annotated[Optional[int], typer.Option("--uid", help="Its user id (default: 10001).")] = None,
-        gid: Annotated[Optional[int], typer.Option("--gid", help="Its group id (default: 10001).")] = None,
-        chown: Annotated[Optional[bool], typer.Option("--chown/--no-chown", help="COPY/ADD files owned by the new user.")] = None,
-        unsafe_fixes: Annotated[Optional[bool], typer.Option("--unsafe-fixes/--no-unsafe-fixes", help="Also apply fixes that change the container's interface (ports, how it is built).")] = None,
-        context: Annotated[Optional[Path], typer.Option("--context", help="Build context folder (default: the Dockerfile's folder).")] = None,
-        color: Annotated[Optional[bool], typer.Option("--color/--no-color", help="Colour the diff (default: on a terminal).")] = None,
-        jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (0: one per CPU); results keep their order.")] = 1,
-        fmt: Annotated[str, typer.Option("--format", help="Report format: diff, json, sarif or github (Markdown).")] = "diff",
-        output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to this file instead of standard output.")] = None,
-        changed_since: Annotated[Optional[str], typer.Option("--changed-since", help="Only Dockerfiles changed since this git ref (from its merge base with HEAD).")] = None,
-        config: Annotated[Optional[Path], typer.Option("--config", help="Configuration file (default: the nearest .imgfix.toml, or pyproject.toml with [tool.imgfix]).")] = None,
-        registry: Annotated[Optional[str], typer.Option("--registry", help="Pull docker.io base images through this registry: HOST[/PREFIX].")] = None,
-        registry_map: Annotated[Optional[list[str]], typer.Option("--registry-map", help="SOURCE=HOST[/PREFIX]: mirror another registry (repeatable).")] = None,
-        pin_digests: Annotated[Optional[bool], typer.Option("--pin-digests", help="Pin base images to the digest of their tag (contacts registries).")] = None,
-        offline: Annotated[Optional[bool], typer.Option("--offline", help="With --pin-digests: use only the lock file, contact nothing.")] = None,
-        lock_file: Annotated[Optional[Path], typer.Option("--lock-file", help="Lock file of resolved digests (default: imgfix.lock beside the Dockerfile).")] = None,
-        allow_distro_switch: Annotated[Optional[bool], typer.Option("--allow-distro-switch", help="Let slim move to Alpine/minimal variants (another libc or package manager).")] = None,
-        templates: Annotated[Optional[Path], typer.Option("--templates", help="A folder of templates that override the built-in ones (multistage).")] = None,
-    ) -> None:
-        from ..run.config import ConfigError, Resolver
-        from ..run.formats import FORMATS
-        from ..run.report import Mode
-        from ..run.runner import run
-        from ..transforms.options import OptionError
-
-        if write and check:
-            raise typer.BadParameter("--write and --check exclude each other")
-        mode = Mode.WRITE if write else Mode.CHECK if check else Mode.DIFF
-        if fmt not in FORMATS:
-            raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-        # only what the command line gives: it wins over the configuration files (fixer.config)
-        given = {
-            "user": user, "uid": uid, "gid": gid, "chown": chown, "context": context, "unsafe_fixes": unsafe_fixes,
-            "targets": tuple(target) if target else None,
-            "select": _split_codes(select) if select else None,
-            "ignore": _split_codes(ignore) if ignore else None,
-            "registry": registry, "pin_digests": pin_digests, "offline": offline, "lock_file": lock_file,
-            "allow_distro_switch": allow_distro_switch, "templates": templates,
-            "registry_map": tuple(tuple(m.split("=", 1)) for m in registry_map) if registry_map else None,
-        }
-        try:
-            options = Resolver({k: v for k, v in given.items() if v is not None}, config)
-        except (OptionError, ConfigError) as err:
-            typer.echo(f"imgfix: {err}", err=True)
-            raise typer.Exit(2) from None
-        show_diff = (mode is Mode.DIFF or diff) and not quiet
-        colour = sys.stdout.isatty() if color is None else color
-        if jobs < 0:
-            raise typer.BadParameter("--jobs must be 0 (one per CPU) or more")
-        code = run(
-            paths or [Path(".")], options, mode, show_diff=show_diff, quiet=quiet, colour=colour, jobs=jobs,
-            fmt=fmt, output=output, changed_since=changed_since,
-        )
-        raise typer.Exit(code)
+    app.command("fix", help=FIX_HELP)(_typer_fix_command(typer))
 
     @app.command("verify", help="Build and run the original and the rewritten Dockerfile; exit 1 if the rewrite regresses.")
     def verify_command(
@@ -187,8 +296,6 @@ def _build_app():
     def rules_command(
         code: Annotated[Optional[str], typer.Argument(help="A code, prefix or transform name: print its documentation.")] = None,
     ) -> None:
-        import inspect
-
         from ..transforms import all_transforms
 
         for transform in all_transforms():
