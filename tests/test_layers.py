@@ -43,9 +43,9 @@ def _imports() -> dict[str, list[tuple[str, int, str]]]:
 
 
 def _layer(module: str) -> int:
-    """-1 for the package itself (its version), len(LAYERS) for ``python -m fixer``."""
+    """-1 for the package itself (its version) and its data, len(LAYERS) for ``python -m fixer``."""
     parts = module.split(".")
-    if len(parts) == 1:
+    if len(parts) == 1 or parts[1] == "data":
         return -1
     if parts[1] == "__main__":
         return len(LAYERS)

@@ -28,11 +28,10 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 
+from ..data import load
 from ..document.context import BuildContext, shared
 from ..document.parser import is_number
 from .stages import Analysis, Stage
@@ -40,8 +39,7 @@ from .stages import Analysis, Stage
 
 @cache
 def data() -> dict:
-    with resources.files("fixer.data").joinpath("appwrites.toml").open("rb") as fh:
-        return tomllib.load(fh)
+    return load("appwrites.toml")
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,10 @@ entry, its tag rules and the generic tag rules into one ``ImageFacts``.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 
+from ..data import load
 from ..document.imageref import ImageRef
 
 
@@ -52,8 +51,7 @@ class ImageFacts:
 
 @cache
 def _data() -> dict:
-    with resources.files("fixer.data").joinpath("catalogue.toml").open("rb") as fh:
-        return tomllib.load(fh)
+    return load("catalogue.toml")
 
 
 @cache

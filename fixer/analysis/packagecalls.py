@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from dataclasses import dataclass, field
-from importlib import resources
 
+from ..data import load
 from ..document.parser import Instruction
 from .shellusage import Outline, outline, script_of, simple_commands
 from .stages import Stage
@@ -23,8 +22,7 @@ _INFO = {"--version", "-v", "-V", "--help", "-h"}  # ``yarn --version`` installs
 
 @functools.cache
 def data() -> dict:
-    with resources.files("fixer.data").joinpath("lean.toml").open("rb") as fh:
-        return tomllib.load(fh)
+    return load("lean.toml")
 
 
 def managers() -> dict[str, dict]:

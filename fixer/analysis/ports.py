@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import posixpath
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from importlib import resources
 from pathlib import Path
 
+from ..data import load
 from ..document.context import BuildContext
 from ..document.parser import Instruction, is_number
 from .stages import Analysis, Stage, split_commands
@@ -40,8 +39,7 @@ MAX_GO_FILES = 300
 
 @cache
 def servers() -> dict:
-    with resources.files("fixer.data").joinpath("servers.toml").open("rb") as fh:
-        return tomllib.load(fh)
+    return load("servers.toml")
 
 
 @dataclass(frozen=True)

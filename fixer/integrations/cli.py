@@ -147,8 +147,7 @@ def _read_fix_options(args: list[str]) -> dict | None:
 def _fix(values: dict) -> int:
     """Run the fix command; its exit code. Raises _UsageError for options that exclude each other."""
     from ..run.config import ConfigError, Resolver
-    from ..run.formats import FORMATS
-    from ..run.report import Mode
+    from ..run.report import FORMATS, Mode
     from ..run.runner import run
     from ..transforms.options import OptionError
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import os
-import tomllib
 import types
 import typing
 from dataclasses import dataclass, field
@@ -159,6 +158,8 @@ class Config:
 
 def load(path: Path) -> Config:
     """The configuration in ``path`` (.imgfix.toml, or pyproject.toml's [tool.imgfix])."""
+    import tomllib  # only where a configuration file is found (it costs a tenth of a run's start)
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as err:
@@ -194,8 +195,16 @@ def load(path: Path) -> Config:
 
 def _has_table(pyproject: Path) -> bool:
     try:
-        return "imgfix" in tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        text = pyproject.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if "imgfix" not in text:  # most pyproject.toml files never name imgfix: no need to parse them
+        return False
+    import tomllib
+
+    try:
+        return "imgfix" in tomllib.loads(text).get("tool", {})
+    except tomllib.TOMLDecodeError:
         return False
 
 

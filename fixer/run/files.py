@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -140,6 +139,8 @@ def _stage(target: Path, data: bytes) -> str:
         mode = target.stat().st_mode & 0o7777
     except FileNotFoundError:
         mode = 0o666 & ~_umask()
+    import tempfile  # (and shutil, bz2, lzma...) only for a run that writes
+
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".imgfix-tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -203,6 +204,8 @@ def write_all(changes: list[tuple[Path, str]]) -> None:
 
 def _keep_old(target: Path) -> tuple[str | None, bytes | None]:
     """A way back to ``target`` as it is now: a hard link beside it, else its bytes."""
+    import tempfile
+
     fd, link = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".imgfix-old")
     os.close(fd)
     os.unlink(link)

@@ -20,9 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..document import linediff
-from .report import UNPRINTABLE, FileResult, Report, finding_state, unified_diff
+from .report import (
+    FORMATS,
+    UNPRINTABLE,
+    FileResult,
+    Report,
+    finding_state,
+    unified_diff,
+)
 
-FORMATS = ("diff", "json", "sarif", "github")
 SCHEMA_VERSION = 1
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}

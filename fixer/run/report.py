@@ -16,6 +16,8 @@ from ..document import linediff
 from ..transforms import FileChange, Finding
 from .suppress import Suppressed
 
+FORMATS = ("diff", "json", "sarif", "github")  # the report formats (fixer.run.formats renders all but diff)
+
 
 class Mode(enum.Enum):
     DIFF = "diff"  # print what would change (default)

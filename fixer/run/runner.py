@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-import subprocess
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -69,6 +68,8 @@ _GIT = ("git", "--no-optional-locks", "-c", "core.fsmonitor=false", "-c", "diff.
 
 
 def _git(args: list[str], cwd: Path) -> str:
+    import subprocess
+
     env = dict(os.environ, GIT_OPTIONAL_LOCKS="0", GIT_TERMINAL_PROMPT="0")
     try:
         proc = subprocess.run(

@@ -52,13 +52,12 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 from ..analysis.buildsources import BuildSources, Need
 from ..analysis.stages import Analysis
+from ..data import load
 from ..document import ignorefile
 from ..document.context import BuildContext, resolved, shared
 from ..document.ignorefile import Glob, IgnoreError, Matcher
@@ -89,7 +88,7 @@ _SHOWN = 5  # file names listed in a finding before "and N more"
 
 @cache
 def data() -> dict:
-    return tomllib.loads(resources.files("fixer.data").joinpath("dockerignore.toml").read_text(encoding="utf-8"))
+    return load("dockerignore.toml")
 
 
 def _names(paths: list[str]) -> str:

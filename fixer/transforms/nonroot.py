@@ -52,7 +52,7 @@ from ..document.context import BuildContext
 from ..document.imageref import ImageRef
 from ..document.model import Document, Edit
 from ..document.parser import Instruction, is_number
-from . import Result, portmove
+from . import Result
 from .options import Options
 
 # code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
@@ -446,6 +446,8 @@ class _StageFix:
         low = found.privileged
         if not low:
             return True
+        from . import portmove  # only a server on a privileged port needs it
+
         facts = self.stage.root_image.facts
         switch_problem = self._switch_problem(facts) if found.image_server and facts.unprivileged else "no variant"
         switch = switch_problem is None

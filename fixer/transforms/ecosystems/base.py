@@ -8,13 +8,12 @@ Every value that may reach a rendered Dockerfile is checked against a strict pat
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Protocol
 
 from ...analysis.stages import Stage
+from ...data import load
 from ...document.parser import Instruction
 
 NEW_SERVICE_DIR = "/app"  # where `imgfix init` puts a new service
@@ -56,8 +55,7 @@ class Refused(Exception):
 def packages() -> dict:
     """``data/packages.toml``: runtime images, build packages and their runtime libraries,
     command names, the versions ``imgfix init`` defaults to."""
-    with resources.files("fixer.data").joinpath("packages.toml").open("rb") as fh:
-        return tomllib.load(fh)
+    return load("packages.toml")
 
 
 def default_version(found: str | None, lang: str) -> str:

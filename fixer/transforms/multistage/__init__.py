@@ -64,9 +64,7 @@ from __future__ import annotations
 from ...analysis.stages import Analysis
 from ...document.model import Document, Edit
 from .. import Result
-from ..ecosystems.base import Refused
 from ..options import Options
-from .convert import Converter, NotWorth, Unknown
 
 # code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
 CODES = {
@@ -87,6 +85,10 @@ class MultiStage:
         result = Result()
         if len(analysis.stages) != 1 or not analysis.stages[0].instructions:
             return result
+        # the conversion, its ecosystems and templates: only for a file of one stage
+        from ..ecosystems.base import Refused
+        from .convert import Converter, NotWorth, Unknown
+
         stage = analysis.stages[0]
         line = stage.from_instr.start_line
         try:

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import posixpath
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 
 from ...analysis.shellusage import (
     Command,
@@ -19,6 +17,7 @@ from ...analysis.shellusage import (
     stage_usage,
 )
 from ...analysis.stages import Analysis, Stage, is_root_user
+from ...data import load
 from ...document.model import Document, Edit
 from ...document.parser import Instruction
 
@@ -43,7 +42,7 @@ _COMMAND = "\0command\0"  # stands for the build command in a message until ever
 
 @cache
 def data() -> dict:
-    return tomllib.loads(resources.files("fixer.data").joinpath("secrets.toml").read_text(encoding="utf-8"))
+    return load("secrets.toml")
 
 
 def secret_name(name: str) -> bool:
