@@ -1,8 +1,9 @@
-"""The transform interface, shared by every module in this package.
+"""Layer 3, the transforms: each fix in its own module, and the interface they share (here).
 
 A transform is a module-level object with a ``code`` prefix, a ``name`` and one method,
 ``apply(doc, analysis, options) -> Result``. It never writes files and never raises for a
-Dockerfile it cannot handle: it returns findings that say so and no edits.
+Dockerfile it cannot handle: it returns findings that say so and no edits. Imports only the
+document and analysis layers (and ``fixer.data``).
 """
 
 from __future__ import annotations
