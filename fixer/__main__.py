@@ -1,3 +1,3 @@
-from .cli import main
+from .integrations.cli import main
 
 main()

@@ -26,7 +26,7 @@ def _text(path: Path) -> str:
 
 
 def imgfix(text: str):
-    from fixer.parser import parse
+    from fixer.document.parser import parse
 
     return [(i.start_line, i.end_line, i.cmd, [h.content for h in (i.sub or i).heredocs]) for i in parse(text).instructions]
 

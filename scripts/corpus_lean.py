@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fixer.options import Options  # noqa: E402
-from fixer.pipeline import FixError, fix  # noqa: E402
+from fixer.transforms.options import Options  # noqa: E402
+from fixer.run.pipeline import FixError, fix  # noqa: E402
 
 RULES = {
     "DL3009": "apt lists not deleted",

@@ -12,10 +12,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fixer.analysis import Analysis, is_root_user  # noqa: E402
-from fixer.document import Document  # noqa: E402
-from fixer.options import Options  # noqa: E402
-from fixer.pipeline import FixError, fix  # noqa: E402
+from fixer.analysis.stages import Analysis, is_root_user  # noqa: E402
+from fixer.document.model import Document  # noqa: E402
+from fixer.transforms.options import Options  # noqa: E402
+from fixer.run.pipeline import FixError, fix  # noqa: E402
 
 
 def runs_as_root(text: str) -> bool:

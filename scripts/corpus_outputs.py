@@ -41,6 +41,8 @@ def outputs() -> dict[str, str]:
             )
             if proc.returncode not in (0, 1, 2):  # 2: a file that cannot be fixed (one corpus file is rejected)
                 sys.exit(f"{run}: exit {proc.returncode}\n{proc.stderr}")
+            if not proc.stdout.strip():
+                sys.exit(f"{run}: no output (exit {proc.returncode})\n{proc.stderr[-3000:]}")
             result[run] = f"exit {proc.returncode}\n{proc.stdout}".replace(work.as_uri(), "<corpus>")
     return result
 
@@ -62,7 +64,8 @@ def main(argv: list[str]) -> int:
         saved = (folder / f"{run}.out").read_text()
         if saved != text:
             differ += 1
-            sys.stdout.writelines(difflib.unified_diff(saved.splitlines(True), text.splitlines(True), f"saved/{run}", f"now/{run}", n=1))
+            diff = list(difflib.unified_diff(saved.splitlines(True), text.splitlines(True), f"saved/{run}", f"now/{run}", n=1))
+            sys.stdout.writelines(diff[:60] + ([f"... {len(diff) - 60} more diff lines\n"] if len(diff) > 60 else []))
     print(f"{len(current) - differ} of {len(current)} outputs identical")
     return 1 if differ else 0
 

@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "golden"
 sys.path.insert(0, str(ROOT))
 
-from fixer.options import Options  # noqa: E402
-from fixer.pipeline import FixError, fix  # noqa: E402
+from fixer.transforms.options import Options  # noqa: E402
+from fixer.run.pipeline import FixError, fix  # noqa: E402
 
 
 def case_options(case: Path) -> Options:

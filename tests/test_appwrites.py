@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from fixer.analysis import Analysis
-from fixer.appwrites import find, js_writes, ownable, py_writes
-from fixer.document import Document
-from fixer.options import Options
-from fixer.pipeline import fix
+from fixer.analysis.stages import Analysis
+from fixer.analysis.appwrites import find, js_writes, ownable, py_writes
+from fixer.document.model import Document
+from fixer.transforms.options import Options
+from fixer.run.pipeline import fix
 
 USR = ("USR",)
 
@@ -153,7 +153,7 @@ def test_distroless_cannot_chown_and_says_so(tmp_path):
 def test_libcst_is_read_only_for_a_stage_that_gets_a_user(tmp_path):
     (tmp_path / "app.py").write_text('open("x", "w")\n')
     code = (
-        "import sys; from pathlib import Path; from fixer.pipeline import fix; from fixer.options import Options; "
+        "import sys; from pathlib import Path; from fixer.run.pipeline import fix; from fixer.transforms.options import Options; "
         f"ctx = Path({str(tmp_path)!r}); "
         "fix('FROM python:3.12-slim\\nUSER 1000\\nWORKDIR /app\\nCOPY . .\\n', Options(context=ctx, select=('USR',)), ctx); "
         "print('libcst' in sys.modules)"
@@ -163,7 +163,7 @@ def test_libcst_is_read_only_for_a_stage_that_gets_a_user(tmp_path):
 
 
 def test_reading_is_capped(tmp_path, monkeypatch):
-    from fixer import appwrites
+    from fixer.analysis import appwrites
 
     files = {f"m{i:03}.py": f'open("f{i}.txt", "w")\n' for i in range(30)}
     analysis, _ = _project(tmp_path, "FROM python:3.11-slim\nWORKDIR /app\nCOPY . .\n", files)

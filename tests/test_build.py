@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from fixer.verify import Engine, Session, VerifyOptions
+from fixer.integrations.verify import Engine, Session, VerifyOptions
 from test_verify import HTTP_APP, buildenv, make_project, our_leftovers  # noqa: F401  (buildenv is a fixture)
 
 pytestmark = pytest.mark.build

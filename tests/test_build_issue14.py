@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from fixer.options import Options
-from fixer.pipeline import fix
+from fixer.transforms.options import Options
+from fixer.run.pipeline import fix
 from test_verify import buildenv, make_project, our_leftovers  # noqa: F401  (buildenv is a fixture)
 
 pytestmark = pytest.mark.build

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from fixer.cli import main
+from fixer.integrations.cli import main
 
 ROOT_DF = "FROM debian:bookworm-slim\nRUN apt-get update\nCMD [\"bash\"]\n"
 
@@ -164,8 +164,8 @@ def test_a_continuation_at_the_end_of_the_file_is_a_clear_error(tmp_path, capsys
 def test_worker_processes_return_every_file_in_order(tmp_path):
     """--jobs keeps a few chunks in flight: every file comes back once, in the given order,
     and a file whose options cannot be made fails alone."""
-    from fixer.options import Options
-    from fixer.runner import fix_files
+    from fixer.transforms.options import Options
+    from fixer.run.runner import fix_files
 
     paths = []
     for i in range(30):
@@ -186,7 +186,7 @@ def test_worker_processes_return_every_file_in_order(tmp_path):
 
 
 def test_walk_streams_files_and_errors_in_order_each_file_once(tmp_path):
-    from fixer.files import FileError, walk
+    from fixer.run.files import FileError, walk
 
     for name in ("a", "b"):
         (tmp_path / name).mkdir()

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from fixer.cli import main
-from fixer.files import walk
+from fixer.integrations.cli import main
+from fixer.run.files import walk
 
 DF = 'FROM debian:bookworm-slim\nCMD ["bash"]\n'
 

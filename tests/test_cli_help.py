@@ -10,7 +10,7 @@ import click
 import pytest
 import typer
 
-from fixer.cli import SUBCOMMANDS, _build_app, main
+from fixer.integrations.cli import SUBCOMMANDS, _build_app, main
 
 
 def _command_paths() -> list[tuple[str, ...]]:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from fixer.cli import main
-from fixer.config import ConfigError, Resolver, find, load
+from fixer.integrations.cli import main
+from fixer.run.config import ConfigError, Resolver, find, load
 
 ROOT = 'FROM python:3.11-slim\nRUN pip install flask\nCMD ["python", "app.py"]\n'
 

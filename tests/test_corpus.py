@@ -7,10 +7,10 @@ import difflib
 import pytest
 
 from conftest import PARSER_VECTORS_DIR, corpus_dockerfiles
-from fixer.document import Document
-from fixer.files import FileError, read_text
-from fixer.options import Options
-from fixer.pipeline import FixError, fix
+from fixer.document.model import Document
+from fixer.run.files import FileError, read_text
+from fixer.transforms.options import Options
+from fixer.run.pipeline import FixError, fix
 
 CORPUS = corpus_dockerfiles()
 VECTORS = sorted(PARSER_VECTORS_DIR.glob("*.Dockerfile"))

@@ -12,12 +12,12 @@ import pytest
 
 from conftest import DOCKERIGNORE_VECTORS
 from golden import cases
-from fixer import ignorefile
-from fixer.analysis import Analysis
-from fixer.document import Document
-from fixer.ignorefile import Glob, IgnoreError, Matcher
-from fixer.options import Options
-from fixer.pipeline import fix
+from fixer.document import ignorefile
+from fixer.analysis.stages import Analysis
+from fixer.document.model import Document
+from fixer.document.ignorefile import Glob, IgnoreError, Matcher
+from fixer.transforms.options import Options
+from fixer.run.pipeline import fix
 from fixer.transforms import Result, all_transforms
 from fixer.transforms.dockerignore import CODES, MARKER, TRANSFORM, _Sources
 
@@ -363,7 +363,7 @@ def test_a_dockerfile_name_the_generic_entries_miss_gets_its_own_group_last(tmp_
 
 
 def test_listings_are_shared_only_while_a_run_shares_them(tmp_path):
-    from fixer import context
+    from fixer.document import context
 
     calls = []
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fixer.document import Document, Edit, EditConflict, apply_edits
-from fixer.options import Options
-from fixer.parser import ParseError
-from fixer.pipeline import FixError, fix
+from fixer.document.model import Document, Edit, EditConflict, apply_edits
+from fixer.transforms.options import Options
+from fixer.document.parser import ParseError
+from fixer.run.pipeline import FixError, fix
 
 import pytest
 
@@ -147,7 +147,7 @@ def test_source_offset_by_binary_search_matches_the_scan():
     answers as the scan over segments, with comments, blank and empty continuation lines."""
     import random
 
-    from fixer.parser import parse
+    from fixer.document.parser import parse
 
     rnd = random.Random(16)
     for _ in range(30):

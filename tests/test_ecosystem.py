@@ -4,7 +4,9 @@ import json
 
 import pytest
 
-from fixer.ecosystem import detect, python_source_facts, valid_module, valid_name, valid_path, valid_port
+from fixer.transforms.ecosystems import detect
+from fixer.transforms.ecosystems.base import valid_module, valid_name, valid_path, valid_port
+from fixer.transforms.ecosystems.python import python_source_facts
 
 
 def write(root, files: dict[str, str]):

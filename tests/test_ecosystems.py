@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SHARED
-from fixer.parser import parse
+from fixer.document.parser import parse
 from test_verify import buildenv  # noqa: F401  (a fixture)
 
 PROJECTS = Path(__file__).resolve().parent / "projects"
@@ -123,8 +123,8 @@ def copy_project(name: str, tmp_path: Path) -> Path:
     ],
 )
 def test_go_build_output_is_where_the_go_command_writes_it(args, binary):
-    from fixer.ecosystem import Project
-    from fixer.transforms.multistage import _go_output
+    from fixer.transforms.ecosystems.go import GoProject as Project
+    from fixer.transforms.ecosystems.go import _go_output
 
     project = Project("go", name="greeter")
     assert _go_output(args, project, moved=False) == binary
@@ -141,8 +141,9 @@ def test_go_build_output_is_where_the_go_command_writes_it(args, binary):
     ],
 )
 def test_go_build_output_refuses_what_it_cannot_place(args, moved, why):
-    from fixer.ecosystem import Project
-    from fixer.transforms.multistage import Refused, _go_output
+    from fixer.transforms.ecosystems.base import Refused
+    from fixer.transforms.ecosystems.go import GoProject as Project
+    from fixer.transforms.ecosystems.go import _go_output
 
     with pytest.raises(Refused, match=re.escape(why)):
         _go_output(args, Project("go", name="greeter"), moved=moved)
@@ -150,7 +151,7 @@ def test_go_build_output_refuses_what_it_cannot_place(args, moved, why):
 
 
 def test_pom_names_resolve_like_maven(tmp_path):
-    from fixer.ecosystem import detect
+    from fixer.transforms.ecosystems import detect
 
     pom = """<project xmlns="http://maven.apache.org/POM/4.0.0"><artifactId>inv</artifactId><version>${revision}</version>
     <properties><revision>1.2.${patch}</revision><patch>7</patch><loop>${loop}</loop></properties>
@@ -170,7 +171,7 @@ def test_pom_names_resolve_like_maven(tmp_path):
 def test_node_dev_bins_come_from_the_lock_file_or_the_package_names(tmp_path):
     """What `npm prune --omit=dev` takes away: a CMD that needs it is refused (nodemon; a
     binary whose name differs from its package's, as the lock file says)."""
-    from fixer.ecosystem import detect
+    from fixer.transforms.ecosystems import detect
 
     package = {"name": "x", "dependencies": {"express": "4"}, "devDependencies": {"nodemon": "3", "@nestjs/cli": "10", "express": "4"}}
     (tmp_path / "package.json").write_text(json.dumps(package))
@@ -199,7 +200,7 @@ def test_node_dev_bins_come_from_the_lock_file_or_the_package_names(tmp_path):
     ],
 )
 def test_static_output_is_the_folder_the_build_writes(tmp_path, tool, build, config, output):
-    from fixer.ecosystem import detect
+    from fixer.transforms.ecosystems import detect
 
     (tmp_path / "package.json").write_text(json.dumps({"name": "web", "scripts": {"build": build}, "devDependencies": {tool: "1"}}))
     if config:

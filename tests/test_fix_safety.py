@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from fixer.config import Resolver
-from fixer.formats import to_json, to_sarif
-from fixer.options import Options
-from fixer.report import FileResult, Mode, Report
+from fixer.run.config import Resolver
+from fixer.run.formats import to_json, to_sarif
+from fixer.transforms.options import Options
+from fixer.run.report import FileResult, Mode, Report
 from fixer.transforms import Finding, Result
 
 HELD = Finding("USR007", "warning", 3, "uvicorn binds port 80", fixed=False, fix="unsafe")

@@ -9,10 +9,10 @@ import jsonschema
 import pytest
 from markdown_it import MarkdownIt
 
-from fixer.formats import apply_json_edits, fence_for, hunks, md_escape, render_github, render_json, suggestion, to_sarif
-from fixer.options import Options
-from fixer.report import Mode, Report
-from fixer.runner import fix_file
+from fixer.run.formats import apply_json_edits, fence_for, hunks, md_escape, render_github, render_json, suggestion, to_sarif
+from fixer.transforms.options import Options
+from fixer.run.report import Mode, Report
+from fixer.run.runner import fix_file
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
 USR = Options(select=("USR",))
@@ -199,7 +199,7 @@ def test_a_streamed_report_counts_results_without_keeping_them(tmp_path):
 
 
 def test_markdown_and_terminal_text_drop_the_same_unprintable_characters():
-    from fixer.report import printable
+    from fixer.run.report import printable
 
     hostile = "a\x1b[31m\u202eb\r\nc\td\u2028e\x85f"
     assert not any(c in md_escape(hostile) for c in "\x1b\u202e\r\n\t\u2028\x85")

@@ -12,10 +12,10 @@ import pytest
 
 from github_server import BOT_LOGIN, FakeGitHub, patch_of
 
-from fixer.bot import PR_MARKER, REVIEW_MARKER, commit_message, parse_patch, plan_review, pull_request_body
-from fixer.cli import main
-from fixer.github import GitHub, GitHubError
-from fixer.report import FileResult
+from fixer.integrations.bot import PR_MARKER, REVIEW_MARKER, commit_message, parse_patch, plan_review, pull_request_body
+from fixer.integrations.cli import main
+from fixer.integrations.github import GitHub, GitHubError
+from fixer.run.report import FileResult
 from fixer.transforms import Finding
 from test_verify import buildenv  # noqa: F401  (a fixture: the build test below uses it)
 
@@ -95,8 +95,8 @@ def test_first_review_suggests_on_the_diff_and_puts_new_files_in_the_body(gh, tm
     # applying the suggestion gives imgfix's output
     lines = APP.splitlines(keepends=True)
     applied = "".join(lines[:3]) + block + "".join(lines[4:])
-    from fixer.pipeline import fix
-    from fixer.options import Options
+    from fixer.run.pipeline import fix
+    from fixer.transforms.options import Options
     assert applied == fix(APP, Options(select=("USR",)), ws, ws / "Dockerfile").fixed
     # the new .dockerignore cannot be a suggestion: it is a diff in the review body
     assert "New file \\.dockerignore" in review["body"] and "+**/.env" in review["body"]
@@ -169,8 +169,8 @@ def test_a_new_push_updates_the_review_instead_of_adding_one(gh, tmp_path, monke
     assert c["id"] not in now and c["line"] == 4 and "COPY app.py main.py ./\nRUN groupadd" in c["body"]
     # fixed by the author: the comments go, the review says nothing is left
     fixed = (ws / "Dockerfile").read_text()
-    from fixer.options import Options
-    from fixer.pipeline import fix
+    from fixer.transforms.options import Options
+    from fixer.run.pipeline import fix
     done = fix(fixed, Options(select=("USR",)), ws, ws / "Dockerfile").fixed
     gh.push(9, dict(head, Dockerfile=done))
     (ws / "Dockerfile").write_text(done)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from golden import GOLDEN, case_options, cases, changed_files, run_case
-from fixer.pipeline import FixError, fix
+from fixer.run.pipeline import FixError, fix
 
 
 @pytest.mark.parametrize("case", cases(), ids=lambda p: p.name)

@@ -17,10 +17,10 @@ import sys
 from pathlib import Path
 
 from conftest import PARSER_VECTORS_DIR, corpus_dockerfiles
-from fixer.document import Document
-from fixer.files import FileError, read_text
-from fixer.options import Options
-from fixer.pipeline import FixError, fix
+from fixer.document.model import Document
+from fixer.run.files import FileError, read_text
+from fixer.transforms.options import Options
+from fixer.run.pipeline import FixError, fix
 from golden import cases
 
 HADOLINT = shutil.which("hadolint") or shutil.which("hadolint", path=str(Path(sys.executable).parent))

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from fixer import catalogue
-from fixer.analysis import Analysis
-from fixer.document import Document
-from fixer.imageref import (
+from fixer.analysis import catalogue
+from fixer.analysis.stages import Analysis
+from fixer.document.model import Document
+from fixer.document.imageref import (
     ImageRef,
     InvalidReference,
     join_reference,

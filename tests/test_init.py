@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from fixer.document import Document
-from fixer.init import InitError, init
-from fixer.pipeline import check_semantics
+from fixer.document.model import Document
+from fixer.integrations.init import InitError, init
+from fixer.run.pipeline import check_semantics
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
@@ -153,7 +153,7 @@ def test_custom_templates(tmp_path):
 
 
 def test_cli_command(tmp_path, capsys):
-    from fixer.cli import main
+    from fixer.integrations.cli import main
 
     write(tmp_path, {"requirements.txt": "flask\n", "app.py": FLASK_APP})
     with pytest.raises(SystemExit) as exit_:

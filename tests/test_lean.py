@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import CORPUS_DIR
-from fixer.document import Document
-from fixer.options import Options
-from fixer.pipeline import fix
+from fixer.document.model import Document
+from fixer.transforms.options import Options
+from fixer.run.pipeline import fix
 from golden import cases
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""fixer.linediff: difflib's answers on small texts, valid and fast diffs on long ones."""
+"""fixer.document.linediff: difflib's answers on small texts, valid and fast diffs on long ones."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fixer import linediff
+from fixer.document import linediff
 
 _lines = st.lists(st.sampled_from(["a\n", "b\n", "c\n", "RUN x\n", "\n", "d"]), max_size=40)
 

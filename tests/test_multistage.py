@@ -10,19 +10,13 @@ from pathlib import Path
 import pytest
 
 from conftest import SHARED
-from fixer.document import Document
-from fixer.options import Options
-from fixer.pipeline import fix
-from fixer.transforms.multistage import (
-    CODES,
-    TRANSFORM,
-    _RUNTIME_META,
-    Refused,
-    build_step,
-    is_build_package,
-    runtime_library,
-    split_commands,
-)
+from fixer.document.model import Document
+from fixer.transforms.options import Options
+from fixer.run.pipeline import fix
+from fixer.analysis.stages import split_commands
+from fixer.transforms.ecosystems.base import Refused
+from fixer.transforms.multistage import CODES, TRANSFORM
+from fixer.transforms.multistage.plan import _RUNTIME_META, build_step, is_build_package, runtime_library
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -249,7 +243,7 @@ def test_multi_stage_files_are_not_touched(tmp_path):
 
 def test_templates_import_jinja2_lazily():
     out = subprocess.run(
-        [sys.executable, "-c", "import sys, fixer.transforms.multistage, fixer.ecosystem, fixer.init; print('jinja2' in sys.modules, 'libcst' in sys.modules)"],
+        [sys.executable, "-c", "import sys, fixer.transforms.multistage, fixer.transforms.ecosystems, fixer.integrations.init; print('jinja2' in sys.modules, 'libcst' in sys.modules)"],
         capture_output=True, text=True, check=True,
     )
     assert out.stdout.strip() == "False False"
@@ -260,7 +254,7 @@ def test_a_stage_that_builds_nothing_reads_no_project_file(tmp_path):
     read (with libcst, a 0.2 s import) only for a stage that is converted."""
     write(tmp_path, {"app.py": "from flask import Flask\napp = Flask(__name__)\n", "setup.py": "from setuptools import setup\nsetup(name='x')\n"})
     code = (
-        "import sys; from pathlib import Path; from fixer.pipeline import fix; from fixer.options import Options; "
+        "import sys; from pathlib import Path; from fixer.run.pipeline import fix; from fixer.transforms.options import Options; "
         f"ctx = Path({str(tmp_path)!r}); "
         "out = fix('FROM python:3.12-slim\\nCOPY app.py /app/\\nCMD [\"python\", \"/app/app.py\"]\\n', Options(context=ctx), ctx); "
         "print('libcst' in sys.modules, len(out.findings) > 0)"
@@ -325,8 +319,8 @@ def test_converted_python_images_build_run_non_root_and_are_smaller(tmp_path, ap
 
 def test_organisation_templates_override_the_built_in_ones(tmp_path, capsys):
     """--templates DIR (or `templates` in the configuration): a file of the same name wins."""
-    from fixer import builtin_templates
-    from fixer.cli import main
+    from fixer.transforms import templates
+    from fixer.integrations.cli import main
 
     case = Path(__file__).resolve().parent.parent / "golden" / "multistage-python-flask"
     project = tmp_path / "project"
@@ -334,7 +328,7 @@ def test_organisation_templates_override_the_built_in_ones(tmp_path, capsys):
     shutil.copy(case / "Dockerfile", project / "Dockerfile")
     ours = tmp_path / "org-templates"
     ours.mkdir()
-    built_in = (builtin_templates.folder() / "python.Dockerfile.j2").read_text()
+    built_in = (templates.folder() / "python.Dockerfile.j2").read_text()
     (ours / "python.Dockerfile.j2").write_text(built_in.replace("{{ builder_from }}\n", "{{ builder_from }}\n# built from ACME's template\n"))
     with pytest.raises(SystemExit):
         main(["--select", "MSB", "--templates", str(ours), str(project)])
@@ -351,7 +345,7 @@ def test_a_checkout_finds_the_built_in_templates(tmp_path):
     project = tmp_path / "project"
     shutil.copytree(case / "context", project)
     shutil.copy(case / "Dockerfile", project / "Dockerfile")
-    code = "import sys, fixer; print(fixer.__file__, file=sys.stderr); from fixer.cli import main; main(sys.argv[1:])"
+    code = "import sys, fixer; print(fixer.__file__, file=sys.stderr); from fixer.integrations.cli import main; main(sys.argv[1:])"
     out = subprocess.run(
         [sys.executable, "-c", code, "--select", "MSB", "--no-color", str(project)],
         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120,
@@ -362,7 +356,7 @@ def test_a_checkout_finds_the_built_in_templates(tmp_path):
 
 
 def test_split_commands_is_remembered_but_hands_out_fresh_lists():
-    from fixer.analysis import split_commands
+    from fixer.analysis.stages import split_commands
 
     first = split_commands("apt-get update && sudo apt-get install -y curl")
     assert first == [["apt-get", "update"], ["apt-get", "install", "-y", "curl"]]

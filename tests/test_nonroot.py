@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from golden import cases
-from fixer.analysis import Analysis, is_root_user
-from fixer.document import Document
-from fixer.options import OptionError, Options
-from fixer.pipeline import fix
+from fixer.analysis.stages import Analysis, is_root_user
+from fixer.document.model import Document
+from fixer.transforms.options import OptionError, Options
+from fixer.run.pipeline import fix
 
 USR = Options(select=("USR",))
 NONROOT_CASES = [c for c in cases() if c.name.startswith("nonroot-")]

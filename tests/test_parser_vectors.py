@@ -7,7 +7,7 @@ import json
 import pytest
 
 from conftest import PARSER_VECTORS_DIR as VECTORS
-from fixer.parser import ParseError, parse
+from fixer.document.parser import ParseError, parse
 
 BUILDKIT = json.loads((VECTORS / "buildkit-parse.json").read_text())
 NAMES = sorted(BUILDKIT)

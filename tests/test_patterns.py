@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import DOCKERIGNORE_VECTORS
-from fixer.patterns import FastMatcher, matches_any
+from fixer.document.patterns import FastMatcher, matches_any
 
 _segment = st.sampled_from(
     ["a", "b", "ab", "c.d", "*", "**", "?", "a*", "*b", "*.d", "c.*", "[ab]", "[^a]", "a?", "\\*", "x+y", "(z)"]
@@ -35,7 +35,7 @@ def test_same_decisions_as_patternmatcher(patterns, paths):
 
 def test_moby_vectors():
     """Against what moby/patternmatcher itself decided (the cleaning is Matcher's job)."""
-    from fixer.ignorefile import clean
+    from fixer.document.ignorefile import clean
 
     checked = 0
     for case in json.loads(DOCKERIGNORE_VECTORS.read_text()):

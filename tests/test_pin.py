@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from fixer.cli import main
-from fixer.imageref import ImageRef
-from fixer.lockfile import LockError, LockFile
-from fixer.oci import MANIFEST_TYPES, OciClient, RegistryError, api_host, credentials_for, parse_challenge
-from fixer.options import OptionError, Options
-from fixer.pipeline import FixError, fix
+from fixer.integrations.cli import main
+from fixer.document.imageref import ImageRef
+from fixer.document.lockfile import LockError, LockFile
+from fixer.analysis.oci import MANIFEST_TYPES, OciClient, RegistryError, api_host, credentials_for, parse_challenge
+from fixer.transforms.options import OptionError, Options
+from fixer.run.pipeline import FixError, fix
 
 INDEX = json.dumps({"schemaVersion": 2, "mediaType": MANIFEST_TYPES[0], "manifests": []}).encode()
 

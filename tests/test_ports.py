@@ -7,11 +7,11 @@ import textwrap
 
 import pytest
 
-from fixer.analysis import Analysis
-from fixer.document import Document
-from fixer.options import Options
-from fixer.pipeline import fix
-from fixer.ports import detect, new_port, server_port
+from fixer.analysis.stages import Analysis
+from fixer.document.model import Document
+from fixer.transforms.options import Options
+from fixer.run.pipeline import fix
+from fixer.analysis.ports import detect, new_port, server_port
 
 
 def found(dockerfile: str, context=None, **files: str):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fixer.files import is_dockerfile_name
+from fixer.run.files import is_dockerfile_name
 
 REPO = Path(__file__).resolve().parent.parent
 HOOKS = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from fixer.options import OptionError, Options
-from fixer.pipeline import fix
+from fixer.transforms.options import OptionError, Options
+from fixer.run.pipeline import fix
 
 MIRROR = "registry.example.com/dockerhub"
 

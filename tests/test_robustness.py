@@ -23,12 +23,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import corpus_dockerfiles
-from fixer import files as files_mod
-from fixer import parser as parser_mod
-from fixer.cli import main
-from fixer.document import Document
-from fixer.options import Options
-from fixer.pipeline import FixError, fix
+from fixer.run import files as files_mod
+from fixer.document import parser as parser_mod
+from fixer.integrations.cli import main
+from fixer.document.model import Document
+from fixer.transforms.options import Options
+from fixer.run.pipeline import FixError, fix
 
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -460,7 +460,7 @@ def test_any_file_names_in_the_context_give_a_valid_dockerignore(names):
     file is valid for Docker, it excludes every secret it names, and a second run adds nothing."""
     import tempfile
 
-    from fixer.ignorefile import Matcher
+    from fixer.document.ignorefile import Matcher
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

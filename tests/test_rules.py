@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from fixer.cli import main
+from fixer.integrations.cli import main
 from fixer.transforms import FIX_SAFETY, SEVERITIES, all_transforms
 from golden import cases
 
@@ -58,8 +58,8 @@ def test_rules_prints_a_transforms_documentation(capsys):
 
 def test_transforms_that_declare_no_dockerfile_edits_make_none():
     """The stability check leaves them out, which is only sound if they never edit it."""
-    from fixer.analysis import Analysis
-    from fixer.document import Document
+    from fixer.analysis.stages import Analysis
+    from fixer.document.model import Document
     from golden import case_options
 
     quiet = [t for t in TRANSFORMS if not t.edits_dockerfile]

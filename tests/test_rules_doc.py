@@ -10,10 +10,10 @@ import sys
 from markdown_it import MarkdownIt
 
 from conftest import ROOT
-from fixer.formats import HOME_URL, RULES_URL, _rules, help_uri, to_sarif
-from fixer.options import Options
-from fixer.report import Mode, Report
-from fixer.runner import fix_file
+from fixer.run.formats import HOME_URL, RULES_URL, _rules, help_uri, to_sarif
+from fixer.transforms.options import Options
+from fixer.run.report import Mode, Report
+from fixer.run.runner import fix_file
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import rules_doc  # noqa: E402

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fixer.document import Document
-from fixer.options import Options
-from fixer.pipeline import fix
-from fixer.transforms.secrets import masked, secret_name
+from fixer.document.model import Document
+from fixer.transforms.options import Options
+from fixer.run.pipeline import fix
+from fixer.transforms.secrets.facts import masked, secret_name
 
 SAFE = Options(select=("SEC",))
 UNSAFE = Options(select=("SEC",), unsafe_fixes=True)

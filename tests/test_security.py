@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from conftest import corpus_dockerfiles
-from fixer.document import Document
-from fixer.options import OptionError, Options
-from fixer.pipeline import FixError, fix
+from fixer.document.model import Document
+from fixer.transforms.options import OptionError, Options
+from fixer.run.pipeline import FixError, fix
 
 PAYLOAD = "PWNED"
 
@@ -219,7 +219,7 @@ def test_pinning_without_network_fails_cleanly(tmp_path, network_off):
 def test_terminal_output_shows_control_characters_as_escapes(tmp_path, capsys):
     """A file name that holds an escape sequence (or a bidirectional override) must not drive the
     terminal or the CI log that shows imgfix's findings and diff."""
-    from fixer.cli import main
+    from fixer.integrations.cli import main
 
     evil = "x\x1b]0;owned\x07\u202e.pem"
     (tmp_path / evil).write_text("k")

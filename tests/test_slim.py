@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from fixer import catalogue
-from fixer.document import Document
-from fixer.imageref import ImageRef
-from fixer.options import Options
-from fixer.pipeline import fix
-from fixer.shellusage import package_name, stage_usage
+from fixer.analysis import catalogue
+from fixer.document.model import Document
+from fixer.document.imageref import ImageRef
+from fixer.transforms.options import Options
+from fixer.run.pipeline import fix
+from fixer.analysis.shellusage import package_name, stage_usage
 
 
 def slim(text: str, tmp_path: Path, files: dict[str, str] | None = None, **kw):
@@ -225,7 +225,7 @@ def test_runtime_commands_need_their_tools_too(tmp_path):
 
 
 def test_simple_commands_words_spans_and_substitutions():
-    from fixer.shellusage import simple_commands
+    from fixer.analysis.shellusage import simple_commands
 
     script = 'echo "héllo wörld" && X=1 curl -fsS "$(wget -qO- http://x)" > /dev/null'
     found = simple_commands(script)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from fixer.document import Document, Edit
-from fixer.options import Options
-from fixer.pipeline import FixError, fix
-from fixer.suppress import SuppressionError, filter_result, find_suppressions, parse_comment
+from fixer.document.model import Document, Edit
+from fixer.transforms.options import Options
+from fixer.run.pipeline import FixError, fix
+from fixer.document.suppressions import SuppressionError, find_suppressions, parse_comment
+from fixer.run.suppress import filter_result
 from fixer.transforms import Finding, Result
 
 USR = Options(select=("USR",))

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from fixer.options import Options
-from fixer.verify import (
+from fixer.transforms.options import Options
+from fixer.integrations.verify import (
     Engine,
     Run,
     Session,

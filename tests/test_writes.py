@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from fixer import files as files_mod
-from fixer.cli import main
+from fixer.run import files as files_mod
+from fixer.integrations.cli import main
 
 DOCKERFILE = 'FROM debian:bookworm-slim\nRUN echo hi\nCMD ["sleep", "1"]\n'
 IGNORE = ".git\n"

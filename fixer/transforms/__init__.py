@@ -11,15 +11,25 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ..analysis import Analysis
-from ..document import Document, Edit
-from ..options import Options
+from ..analysis.stages import Analysis
+from ..document.model import Document, Edit
+from .options import Options
 
 SEVERITIES = ("error", "warning", "info")
 # How far a finding's fix can be trusted (ruff's model): "safe" fixes are applied by default;
 # "unsafe" ones change the container's interface (its ports, how it is built) and are applied
 # only with --unsafe-fixes; "none": no automatic fix, a person decides.
 FIX_SAFETY = ("safe", "unsafe", "none")
+
+
+class FixError(Exception):
+    """The file cannot be processed at all (not a fix that is refused: that is a finding);
+    ``line`` is 1-based (0: the whole file). The pipeline reports it and writes nothing."""
+
+    def __init__(self, message: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
 
 
 @dataclass(frozen=True)

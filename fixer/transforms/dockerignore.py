@@ -59,14 +59,14 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from .. import ignorefile
-from ..analysis import Analysis, Stage, arg_defaults, substitute
-from ..context import BuildContext, resolved, shared
-from ..document import Document
-from ..ignorefile import Glob, IgnoreError, Matcher
-from ..options import Options
-from ..parser import Instruction, is_number
+from ..analysis.stages import Analysis, Stage, arg_defaults, substitute
+from ..document import ignorefile
+from ..document.context import BuildContext, resolved, shared
+from ..document.ignorefile import Glob, IgnoreError, Matcher
+from ..document.model import Document
+from ..document.parser import Instruction, is_number
 from . import FileChange, Result
+from .options import Options
 
 # code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
 CODES = {
@@ -141,7 +141,7 @@ class DockerIgnore:
 def _present(files: tuple[str, ...]) -> frozenset[str]:
     """The ``if_present`` and ecosystem ``detect`` patterns that match a file of the context
     (once per context listing: every Dockerfile of a context asks the same)."""
-    from ..patterns import matches_any
+    from ..document.patterns import matches_any
 
     patterns = [p for g in data()["common"] for p in g.get("if_present", [])]
     patterns += [p for eco in data()["ecosystem"] for p in eco["detect"]]

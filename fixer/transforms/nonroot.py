@@ -46,14 +46,14 @@ from __future__ import annotations
 
 import re
 
-from .. import catalogue, portmove, ports
-from ..analysis import Analysis, Stage, arg_defaults, is_root_user, substitute
-from ..context import BuildContext
-from ..document import Document, Edit
-from ..imageref import ImageRef
-from ..options import Options
-from ..parser import Instruction, is_number
-from . import Result
+from ..analysis import catalogue, ports
+from ..analysis.stages import Analysis, Stage, arg_defaults, is_root_user, substitute
+from ..document.context import BuildContext
+from ..document.imageref import ImageRef
+from ..document.model import Document, Edit
+from ..document.parser import Instruction, is_number
+from . import Result, portmove
+from .options import Options
 
 # code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
 CODES = {
@@ -362,7 +362,7 @@ class _StageFix:
         """What the app writes in its folder (fixer.appwrites), read once and only here: for
         a stage that gets a new user."""
         if not hasattr(self, "_writes"):
-            from .. import appwrites
+            from ..analysis import appwrites
 
             self._writes = appwrites.find(self.analysis, self.stage)
         return self._writes

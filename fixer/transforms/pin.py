@@ -36,12 +36,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..analysis import Analysis
-from ..document import Document
-from ..imageref import RESERVED, ImageRef, InvalidReference, copy_from_images, is_sha256_digest, join_reference, locate, split_reference
-from ..lockfile import LockError, LockFile
-from ..options import Options
-from . import FileChange, Result
+from ..analysis.stages import Analysis
+from ..document.imageref import (
+    RESERVED,
+    ImageRef,
+    InvalidReference,
+    copy_from_images,
+    is_sha256_digest,
+    join_reference,
+    locate,
+    split_reference,
+)
+from ..document.lockfile import LockError, LockFile
+from ..document.model import Document
+from . import FileChange, FixError, Result
+from .options import Options
 
 # code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
 CODES = {
@@ -58,7 +67,7 @@ class Resolver:
         self.lock, self.client, self.offline = lock, client, offline
 
     def resolve(self, ref: ImageRef) -> str:
-        from ..oci import RegistryError
+        from ..analysis.oci import RegistryError
 
         key = ref.with_tag(ref.tag or "latest").key
         digest = self.lock.get(key)
@@ -67,7 +76,7 @@ class Resolver:
         if self.offline:
             raise RegistryError("not-found", f"{ref.familiar}:{ref.tag or 'latest'} is not in the lock file {_shown(self.lock.path)} (--offline)")
         if self.client is None:
-            from ..oci import OciClient
+            from ..analysis.oci import OciClient
 
             self.client = OciClient()
         digest = self.client.resolve(ref)
@@ -125,8 +134,7 @@ class Pin:
         result = Result()
         if not options.pin_digests:
             return result
-        from ..oci import RegistryError
-        from ..pipeline import FixError
+        from ..analysis.oci import RegistryError
 
         try:
             resolver = resolver_for(analysis, options)
@@ -180,7 +188,7 @@ class Pin:
     @staticmethod
     def _copy_from_images(doc: Document, analysis: Analysis, resolver: Resolver, result: Result, errors: list) -> None:
         """``COPY --from=<image>``: an image pulled like a base image, pinned the same way."""
-        from ..oci import RegistryError
+        from ..analysis.oci import RegistryError
 
         for copy in copy_from_images(analysis):
             line = copy.instr.start_line

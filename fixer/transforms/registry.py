@@ -33,11 +33,18 @@ Docker repositories.
 
 from __future__ import annotations
 
-from ..analysis import Analysis
-from ..document import Document
-from ..imageref import RESERVED, ImageRef, copy_from_images, join_reference, locate, split_reference
-from ..options import Options
+from ..analysis.stages import Analysis
+from ..document.imageref import (
+    RESERVED,
+    ImageRef,
+    copy_from_images,
+    join_reference,
+    locate,
+    split_reference,
+)
+from ..document.model import Document
 from . import Result
+from .options import Options
 
 # code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
 CODES = {

@@ -47,14 +47,20 @@ from __future__ import annotations
 
 import re
 
-from .. import catalogue
-from ..analysis import Analysis, Stage
-from ..document import Document, Edit
-from ..imageref import RESERVED, join_reference, locate, split_reference
-from ..options import Options
-from ..shellusage import Command, Usage, package_name, runtime_commands, stage_usage
+from ..analysis import catalogue
+from ..analysis.shellusage import (
+    Command,
+    Usage,
+    package_name,
+    runtime_commands,
+    stage_usage,
+)
+from ..analysis.stages import Analysis, Stage
+from ..document.imageref import RESERVED, join_reference, locate, split_reference
+from ..document.model import Document, Edit
 from . import Result
 from .lean import new_apt_install
+from .options import Options
 
 # code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
 CODES = {
@@ -331,7 +337,7 @@ class _RootFix:
     def _read_dependency_file(self, cmd: Command, file: str) -> str | None:
         if self.analysis.context is None:
             return None
-        from ..context import BuildContext
+        from ..document.context import BuildContext
 
         context = BuildContext(self.analysis.context)
         base = file.rsplit("/", 1)[-1]
