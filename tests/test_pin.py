@@ -333,6 +333,7 @@ def skopeo_digest(reference: str) -> str:
     return out.stdout.strip()
 
 
+@pytest.mark.build  # the registry of the build environment (buildenv/registry.sh), like the image builds
 @pytest.mark.parametrize("image", ["library/python:3.11-slim", "library/python:3.11", "library/debian:bookworm-slim"])
 def test_pins_equal_what_the_real_registry_serves(real_registry, tmp_path, image):
     reference = f"{real_registry}/{image}"
@@ -341,6 +342,7 @@ def test_pins_equal_what_the_real_registry_serves(real_registry, tmp_path, image
     assert out.fixed == f"FROM {reference}@{expected} AS app\n"
 
 
+@pytest.mark.build
 def test_real_registry_unknown_tag(real_registry, tmp_path):
     with pytest.raises(FixError) as err:
         fix(f"FROM {real_registry}/library/python:0.0-nope\n", pin_options(tmp_path), tmp_path)

@@ -209,9 +209,12 @@ def _typer_fix_command(typer):
 def _build_app():
     import typer
 
+    # rich_markup_mode=None: help texts are plain text, never rich markup ("HOST[/PREFIX]" in an
+    # option's help is not a closing tag); rich still lays the help out in panels
     app = typer.Typer(
         add_completion=False,
         no_args_is_help=False,
+        rich_markup_mode=None,
         help="Repair Dockerfiles: non-root user, multi-stage builds, slim bases, .dockerignore, registries, digests.",
         context_settings={"help_option_names": ["-h", "--help"]},
     )
@@ -321,7 +324,7 @@ def _add_github(app) -> None:
     import typer
 
     github = typer.Typer(help="Post imgfix's changes to GitHub: a pull-request review, or a fix pull request.",
-                         no_args_is_help=True)
+                         no_args_is_help=True, rich_markup_mode=None)
     app.add_typer(github, name="github")
 
     def context_and_client(repo, pr, sha, event, api_url):

@@ -35,19 +35,24 @@ def _inside(path: Path, root: Path) -> bool:
     return real == root or root in real.parents
 
 
-def walk(paths: list[Path]) -> Iterator[Path | FileError]:
+def walk(paths: list[Path], empty: list[Path] | None = None) -> Iterator[Path | FileError]:
     """The Dockerfiles named by ``paths`` (files, or folders searched recursively) and the
     errors, in order, as they are found: a run streams them (memory stays flat however many
     there are). Each file once: one folder yields each of its files once; several paths are
-    checked against the names seen."""
+    checked against the names seen. ``empty``, if given, receives the folders with no
+    Dockerfile (and no error) under them, as they were given."""
     seen: set[str] | None = set() if len(paths) > 1 else None
     for given in paths:
+        found = False
         for item in _walk_one(given):
+            found = True
             if seen is not None and isinstance(item, Path):
                 if str(item) in seen:
                     continue
                 seen.add(str(item))
             yield item
+        if not found and empty is not None:
+            empty.append(given)
 
 
 def discover(paths: list[Path]) -> tuple[list[Path], list[FileError]]:

@@ -31,6 +31,11 @@ from .report import (
 
 SCHEMA_VERSION = 1
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+# The project's home (SARIF: the driver's informationUri) and the rules' documentation, one
+# heading per code in docs/rules.md (scripts/rules_doc.py writes it): each rule's helpUri.
+HOME_URL = "https://github.com/imgfix/imgfix"
+RULES_URL = HOME_URL + "/blob/main/docs/rules.md"
+_FIX = {"safe": "safe (applied by default)", "unsafe": "unsafe (applied only with --unsafe-fixes)", "none": "none (left to a person)"}
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
@@ -168,17 +173,23 @@ def apply_json_edits(original: str, edits: list[dict]) -> str:
 # --------------------------------------------------------------------------------------- sarif
 
 
-def _rules() -> dict[str, tuple[str, str, str]]:
-    """code -> (severity, title, transform name), from every transform's CODES table."""
+def _rules() -> dict[str, tuple[str, str, str, str, str]]:
+    """code -> (severity, title, transform name, fix safety, transform summary), from every
+    transform's CODES table."""
     import sys
 
     from ..transforms import all_transforms
 
     rules = {}
     for t in all_transforms():
-        for code, (severity, title, _fix) in getattr(sys.modules[type(t).__module__], "CODES", {}).items():
-            rules[code] = (severity, title, t.name)
+        for code, (severity, title, fix) in getattr(sys.modules[type(t).__module__], "CODES", {}).items():
+            rules[code] = (severity, title, t.name, fix, t.summary)
     return rules
+
+
+def help_uri(code: str, known: bool = True) -> str:
+    """Where a code is documented: its heading in docs/rules.md."""
+    return f"{RULES_URL}#{code.lower()}" if known else RULES_URL
 
 
 def attributor(fixed_lines: list[int]):
@@ -228,11 +239,19 @@ def to_sarif(report: Report) -> dict:
     used: list[str] = sorted({f.code for r in report.results for f in r.findings} | {s.finding.code for r in report.results for s in r.suppressed})
     rules = []
     for code in used:
-        severity, title, name = catalogue.get(code, ("warning", code, "imgfix"))
+        severity, title, name, fix, summary = catalogue.get(code, ("warning", code, "imgfix", "none", ""))
+        uri = help_uri(code, code in catalogue)
+        fix_text = _FIX.get(fix, fix)
         rules.append({
             "id": code,
             "name": title.title().replace(" ", "").replace("-", "")[:100] or code,
             "shortDescription": {"text": title},
+            "fullDescription": {"text": f"{title}. {name}: {summary}".rstrip(": ")},
+            "help": {
+                "text": f"{title}. Fix: {fix_text}. {summary} Documentation: {uri}".replace("  ", " "),
+                "markdown": f"**{title}**. Fix: {fix_text}.\n\n{summary}\n\n[{code} in imgfix's rules]({uri})",
+            },
+            "helpUri": uri,
             "defaultConfiguration": {"level": _LEVEL.get(severity, "warning")},
             "properties": {"transform": name},
         })
@@ -292,7 +311,7 @@ def to_sarif(report: Report) -> dict:
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "imgfix", "version": __version__, "rules": rules}},
+            "tool": {"driver": {"name": "imgfix", "version": __version__, "informationUri": HOME_URL, "rules": rules}},
             "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().as_uri() + "/"}},
             "columnKind": "unicodeCodePoints",
             "invocations": [{"executionSuccessful": not report.failed, "toolExecutionNotifications": notifications}],

@@ -205,9 +205,11 @@ def run(
             sys.stderr.write(f"imgfix: {err}\n")
             return 2
 
+    empty: list[Path] = []  # folders given with no Dockerfile under them
+
     def inputs():
         """The Dockerfiles as they are found (never all of them in memory), and the errors."""
-        for item in walk(paths):
+        for item in walk(paths, empty):
             if changed is None or isinstance(item, FileError) or item.resolve() in changed:
                 yield item
 
@@ -239,6 +241,8 @@ def run(
     if not quiet:
         if not machine and not streaming:  # the diff went to a file: findings here
             sys.stderr.write(report.findings_text())
+        for folder in empty:  # not an error (exit 0, as ruff does), but not silent either
+            sys.stderr.write(f"no Dockerfile found under {printable(str(folder))}\n")
         sys.stderr.write(report.summary())
     else:
         for r in report.failed:
