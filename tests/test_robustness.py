@@ -15,20 +15,21 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
+from conftest import corpus_dockerfiles
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import corpus_dockerfiles
-from fixer.run import files as files_mod
 from fixer.document import parser as parser_mod
-from fixer.integrations.cli import main
 from fixer.document.model import Document
-from fixer.transforms.options import Options
+from fixer.integrations.cli import main
+from fixer.run import files as files_mod
 from fixer.run.pipeline import FixError, fix
+from fixer.transforms.options import Options
 
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -383,7 +384,7 @@ def test_read_only_folder_is_a_clear_error(tmp_path, capsys, monkeypatch):
     def mkstemp(*args, **kwargs):
         raise OSError(errno.EROFS, "Read-only file system")
 
-    monkeypatch.setattr(files_mod.tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)  # files.py imports it when it writes
     code, _, err = cli(capsys, "--write", "--select", "USR", str(path))
     assert code == 2 and f"{path}:0: not written (Read-only file system); the file is unchanged" in err
     assert path.read_text() == GOOD

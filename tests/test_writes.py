@@ -14,12 +14,13 @@ import errno
 import json
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from fixer.run import files as files_mod
 from fixer.integrations.cli import main
+from fixer.run import files as files_mod
 
 DOCKERFILE = 'FROM debian:bookworm-slim\nRUN echo hi\nCMD ["sleep", "1"]\n'
 IGNORE = ".git\n"
@@ -104,14 +105,14 @@ def test_a_failed_rename_changes_no_file(tmp_path, capsys, monkeypatch, failing,
 def test_a_failed_staging_changes_no_file(tmp_path, capsys, monkeypatch, failing):
     """The temporary file of one of them cannot be made (a full disk, a read-only folder)."""
     dockerfile, dockerignore = project(tmp_path)
-    real = files_mod.tempfile.mkstemp
+    real = tempfile.mkstemp
 
     def mkstemp(*args, prefix="", **kwargs):
         if prefix.startswith(f".{failing}.") and kwargs.get("suffix") == ".imgfix-tmp":
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(*args, prefix=prefix, **kwargs)
 
-    monkeypatch.setattr(files_mod.tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)  # files.py imports it when it writes
     code, _, err = cli(capsys, "--write", str(dockerfile))
     assert code == 2, err
     assert_untouched(dockerfile, dockerignore, IGNORE)
