@@ -9,16 +9,15 @@ import re
 from pathlib import Path
 
 import pytest
-
 from github_server import BOT_LOGIN, FakeGitHub, patch_of
+from test_verify import buildenv  # noqa: F401  (a fixture: the build test below uses it)
 
-from fixer.integrations.bot import PR_MARKER, REVIEW_MARKER, parse_patch, plan_review
-from fixer.integrations.pullrequest import commit_message, pull_request_body
+from fixer.integrations.bot import REVIEW_MARKER, parse_patch, plan_review
 from fixer.integrations.cli import main
 from fixer.integrations.github import GitHub, GitHubError
+from fixer.integrations.pullrequest import PR_MARKER, commit_message, pull_request_body
 from fixer.run.report import FileResult
 from fixer.transforms import Finding
-from test_verify import buildenv  # noqa: F401  (a fixture: the build test below uses it)
 
 TOKEN = "ghs_TestToken0123456789abcdefSECRET"
 CONFIG = 'select = ["USR", "DIG"]\n'
@@ -170,8 +169,8 @@ def test_a_new_push_updates_the_review_instead_of_adding_one(gh, tmp_path, monke
     assert c["id"] not in now and c["line"] == 4 and "COPY app.py main.py ./\nRUN groupadd" in c["body"]
     # fixed by the author: the comments go, the review says nothing is left
     fixed = (ws / "Dockerfile").read_text()
-    from fixer.transforms.options import Options
     from fixer.run.pipeline import fix
+    from fixer.transforms.options import Options
     done = fix(fixed, Options(select=("USR",)), ws, ws / "Dockerfile").fixed
     gh.push(9, dict(head, Dockerfile=done))
     (ws / "Dockerfile").write_text(done)

@@ -59,10 +59,8 @@ from ..run.report import (
 from .github import GitHub, GitHubError, repo_path
 
 REVIEW_MARKER = "<!-- imgfix:review -->"
-PR_MARKER = "<!-- imgfix:pull-request -->"
 _COMMENT_MARKER = re.compile(r"<!-- imgfix:comment ([0-9a-f]{16}) -->")
 MAX_BODY = 60000  # GitHub refuses bodies over 65,536 characters
-DEFAULT_BRANCH = "imgfix/harden"
 UNSAFE_LABEL = ("**Unsafe fix**: it changes the container's interface (ports, how it is built). "
                 "Review it before committing.")
 

@@ -19,16 +19,11 @@ from ..run.report import (
     Mode,
     printable,
 )
+from .bot import BotError, Context, Outcome, _fit, _relative
 from .github import GitHub, GitHubError, ref_path, repo_path
 
-REVIEW_MARKER = "<!-- imgfix:review -->"
 PR_MARKER = "<!-- imgfix:pull-request -->"
-_COMMENT_MARKER = re.compile(r"<!-- imgfix:comment ([0-9a-f]{16}) -->")
-MAX_BODY = 60000  # GitHub refuses bodies over 65,536 characters
 DEFAULT_BRANCH = "imgfix/harden"
-UNSAFE_LABEL = ("**Unsafe fix**: it changes the container's interface (ports, how it is built). "
-                "Review it before committing.")
-from .bot import BotError, Context, Outcome, _fit, _relative
 
 
 def commit_message(report: dict) -> tuple[str, str]:
