@@ -179,6 +179,16 @@ async def test_initialize_advertises_the_features(client: LanguageClient, tmp_pa
     assert caps.hover_provider and "imgfix.writeSideFiles" in caps.execute_command_provider.commands
     assert caps.text_document_sync.change == lsp.TextDocumentSyncKind.Incremental
 
+    async def watched():  # the server asks the editor to watch the configuration files
+        while not client.registrations:
+            await asyncio.sleep(0.05)
+        return client.registrations
+
+    [registration] = await asyncio.wait_for(watched(), TIMEOUT)
+    assert registration.method == lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES
+    assert [w["globPattern"] for w in registration.register_options["watchers"]] == [
+        "**/.imgfix.toml", "**/pyproject.toml", "**/.dockerignore"]
+
 
 @pytest.mark.asyncio
 async def test_diagnostics_on_open_and_on_change(client: LanguageClient, tmp_path):
