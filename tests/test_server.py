@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 from pygls.uris import from_fs_path
@@ -428,3 +430,55 @@ def test_refused_as_the_cli_reads_files():
     assert refused("FROM a\n") is None
     assert refused("FROM a\0") == "is a binary file (it contains NUL bytes)"
     assert refused("é" * (MAX_SIZE // 2 + 1)) == "larger than 64 MiB; not a Dockerfile"
+
+
+def test_each_finding_gets_only_its_own_changes(tmp_path):
+    """Changes on neighbouring lines belong to the findings on those lines, and a change within
+    a line is only what differs (an insertion stays an insertion)."""
+    from fixer.integrations.editor import Settings, lint
+
+    text = ("FROM python:3.12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n"
+            "RUN pip install flask\nUSER 1000:1000\n")
+    path = project(tmp_path, text)
+    result = lint(path, text, Settings())
+    fixes = {f.code: result.fix_for(f) for f in result.findings if f.fixed}
+    [apt] = fixes["LYR001"].hunks
+    [pip] = fixes["LYR004"].hunks
+    assert (apt.start_line, apt.original, apt.replacement) == (2, "", " && rm -rf /var/lib/apt/lists/*")
+    assert (pip.start_line, pip.original, pip.replacement) == (3, "", "--no-cache-dir ")
+
+
+def test_a_finding_on_what_an_earlier_fix_makes_has_a_quick_fix_too(tmp_path):
+    """USR001 on the runtime stage the multi-stage fix adds: its quick fix includes that fix."""
+    from fixer.integrations.editor import Settings, _apply, _parses, lint
+
+    text = textwrap.dedent("""\
+        FROM python:3.12
+        WORKDIR /app
+        COPY requirements.txt .
+        RUN pip install --no-cache-dir -r requirements.txt
+        COPY . .
+        CMD ["python", "app.py"]
+    """)
+    path = project(tmp_path, text)
+    result = lint(path, text, Settings())
+    fixed = [f for f in result.findings if f.fixed]
+    assert {"MSB001", "USR001"} <= {f.code for f in fixed}
+    for f in fixed:
+        quick = result.fix_for(f)
+        assert quick is not None and _parses(_apply(text, quick.hunks)), f.code
+    usr = result.fix_for(next(f for f in fixed if f.code == "USR001"))
+    assert usr.title.endswith("with the fixes it needs first") and "AS builder" in _apply(text, usr.hunks)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", " ", "\n", "\r\n", "\r", "é", "😀"]), max_size=30).map("".join),
+       st.lists(st.sampled_from(["a", "b", " ", "\n", "\r\n", "\r", "é", "😀"]), max_size=30).map("".join))
+def test_minimal_changes_rebuild_the_fixed_text(original, fixed):
+    from fixer.integrations.editor import _apply, minimal_changes
+
+    found = minimal_changes(original, fixed)
+    assert _apply(original, found) == fixed
+    for h in found:  # never between \r and \n (no LSP position)
+        for at in (h.start, h.end):
+            assert not (0 < at < len(original) and original[at - 1] == "\r" and original[at] == "\n")

@@ -29,7 +29,8 @@ from lsprotocol import types as lsp
 from ..run import pipeline
 from ..run.config import ConfigError, Resolver
 from ..run.files import MAX_SIZE
-from ..run.formats import Hunk, attributor, hunks
+from ..document import linediff
+from ..run.formats import Hunk, attributor
 from ..run.pipeline import Outcome, fix, parse_document
 from ..transforms import FileChange, Finding, FixError, all_transforms
 from ..transforms.options import OptionError, Options
@@ -150,7 +151,7 @@ class Lint:
             return None
         unsafe = any(f.fixed and f.fix == "unsafe" for f in o.findings)
         title = "imgfix: fix all" + (" (unsafe fixes included)" if unsafe else "")
-        return Fix(title, hunks(self.text, o.fixed), [c for c in o.files if c.old != c.new])
+        return Fix(title, minimal_changes(self.text, o.fixed), [c for c in o.files if c.old != c.new])
 
     def fix_for(self, finding: Finding) -> Fix | None:
         """The quick fix of one finding (None: it has none here)."""
@@ -161,14 +162,48 @@ class Lint:
             return None
         if prefix not in self._fixes:
             self._fixes[prefix] = self._transform_fixes(prefix)
-        return self._fixes[prefix].get(_key(finding))
+        found = self._fixes[prefix].get(_key(finding))
+        if found is None:  # found on what an earlier transform made (USR001 on the stage MSB001 adds)
+            if "+" + prefix not in self._fixes:
+                self._fixes["+" + prefix] = self._with_earlier(prefix)
+            found = self._fixes["+" + prefix].get(_key(finding))
+        return found
+
+    def _select(self, prefixes: list[str]) -> tuple[str, ...]:
+        """The user's selection narrowed to these transforms (a shorter prefix becomes theirs)."""
+        assert self.options is not None
+        out: list[str] = []
+        for prefix in prefixes:
+            out += [s if s.startswith(prefix) else prefix for s in self.options.select or (prefix,)
+                    if s.startswith(prefix) or prefix.startswith(s)]
+        return tuple(dict.fromkeys(out))
+
+    def _with_earlier(self, prefix: str) -> dict[tuple, Fix]:
+        """The fix of each finding of a transform run after the transforms before it: what it
+        fixes exists only once they have run; the quick fix is all of their changes."""
+        options = self.options
+        assert options is not None
+        codes = [t.code for t in all_transforms()]
+        select = self._select(codes[: codes.index(prefix) + 1])
+        try:
+            run = fix(self.text, dataclasses.replace(options, select=select), _context(self.path, options), self.path)
+        except FixError:
+            return {}
+        every = minimal_changes(self.text, run.fixed)
+        files = [c for c in run.files if c.old != c.new]
+        out = {}
+        for f in run.findings:
+            if f.fixed and f.code.startswith(prefix):
+                meta = rule(f.code)
+                title = f"imgfix: fix {f.code} ({meta.title if meta else f.message}), with the fixes it needs first"
+                out[_key(f)] = Fix(title + (" (unsafe fix)" if f.fix == "unsafe" else ""), every, files)
+        return out
 
     def _transform_fixes(self, prefix: str) -> dict[tuple, Fix]:
         """The fixes of one transform run alone on the document, split by finding."""
         options = self.options
         assert options is not None
-        select = tuple(dict.fromkeys(s if s.startswith(prefix) else prefix for s in options.select or (prefix,)
-                                     if s.startswith(prefix) or prefix.startswith(s)))
+        select = self._select([prefix])
         try:
             alone = fix(self.text, dataclasses.replace(options, select=select), _context(self.path, options), self.path)
         except FixError:
@@ -176,7 +211,7 @@ class Lint:
         fixed = [f for f in alone.findings if f.fixed]
         if not fixed:
             return {}
-        every = hunks(self.text, alone.fixed)
+        every = minimal_changes(self.text, alone.fixed)
         files = [c for c in alone.files if c.old != c.new]
         mine: dict[int, list[Hunk]] = {}
         attribute = attributor([f.line for f in fixed])
@@ -188,14 +223,80 @@ class Lint:
         out = {}
         for k, f in enumerate(fixed):
             own = mine.get(k, [])
-            if own and len(own) < len(every) and not _parses(_apply(self.text, own)):
-                own = every  # its lines alone are not a Dockerfile: the transform's whole fix
+            if own and len(own) < len(every) and not self._converges(_apply(self.text, own), alone.fixed, select):
+                own = every  # its changes alone are no step towards the transform's fix: all of it
             meta = rule(f.code)
             title = f"imgfix: fix {f.code} ({meta.title if meta else f.message})"
             if f.fix == "unsafe":
                 title += " (unsafe fix)"
             out[_key(f)] = Fix(title, own, files if k in without else [])
         return out
+
+    def _converges(self, partly: str, whole: str, select: tuple[str, ...]) -> bool:
+        """Whether one finding's share of a transform's changes is a step towards its whole fix:
+        it parses, and the transform run on it makes the same file the whole fix makes (a share
+        that leaves something half done, such as a chown of a user not yet created, is not)."""
+        options = self.options
+        assert options is not None
+        if not _parses(partly):
+            return False
+        try:
+            again = fix(partly, dataclasses.replace(options, select=select), _context(self.path, options), self.path)
+        except FixError:
+            return False
+        return again.fixed == whole
+
+
+def minimal_changes(original: str, fixed: str) -> list[Hunk]:
+    """What changed, as small as the line diff allows: a run of replaced lines with as many
+    lines on each side is one change per line, and every change keeps only what differs (the
+    characters both sides share at its start and end are left alone). So an inserted
+    ``--no-cache-dir`` is an insertion, the cursor stays where it was, and each change
+    belongs to the finding on its line."""
+    a = original.splitlines(keepends=True)
+    b = fixed.splitlines(keepends=True)
+    starts = [0]
+    for line in a:
+        starts.append(starts[-1] + len(line))
+    out: list[Hunk] = []
+    for tag, i1, i2, j1, j2 in linediff.opcodes(a, b, autojunk=False):
+        if tag == "equal":
+            continue
+        if tag == "replace" and i2 - i1 == j2 - j1:
+            pairs = [(i1 + k, i1 + k + 1, j1 + k, j1 + k + 1) for k in range(i2 - i1)]
+        else:
+            pairs = [(i1, i2, j1, j2)]
+        for x1, x2, y1, y2 in pairs:
+            old, new = "".join(a[x1:x2]), "".join(b[y1:y2])
+            if old == new:
+                continue
+            head = _shared_head(old, new)
+            tail = _shared_tail(old[head:], new[head:])
+            start, end = starts[x1] + head, starts[x2] - tail
+            first = bisect.bisect_right(starts, start)  # 1-based line of ``start``
+            last = bisect.bisect_right(starts, end - 1) if end > start else first - 1
+            out.append(Hunk(first, last, start, end, original[start:end], new[head:len(new) - tail]))
+    return out
+
+
+def _shared_head(a: str, b: str) -> int:
+    n = 0
+    limit = min(len(a), len(b))
+    while n < limit and a[n] == b[n]:
+        n += 1
+    if 0 < n < len(a) and a[n - 1] == "\r" and a[n] == "\n":
+        n -= 1  # never between \r and \n: that is no position in LSP
+    return n
+
+
+def _shared_tail(a: str, b: str) -> int:
+    n = 0
+    limit = min(len(a), len(b))
+    while n < limit and a[-1 - n] == b[-1 - n]:
+        n += 1
+    if 0 < n < len(a) and a[-n] == "\n" and a[-n - 1] == "\r":
+        n -= 1
+    return n
 
 
 def _key(f: Finding) -> tuple:

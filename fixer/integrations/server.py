@@ -45,9 +45,8 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from .. import __version__
 from ..run.files import is_dockerfile_name, write_all
-from ..run.formats import hunks
 from ..transforms import FileChange, Finding
-from .editor import NAME, Fix, Lint, Positions, Settings, diagnostics, hover_text, lint, text_edits
+from .editor import NAME, Fix, Lint, Positions, Settings, diagnostics, hover_text, lint, minimal_changes, text_edits
 
 DEBOUNCE = 0.3  # seconds without a change before a changed document is checked again
 FIX_ALL = "source.fixAll.imgfix"
@@ -188,7 +187,7 @@ class ImgfixServer(LanguageServer):
                 ops.append(lsp.TextDocumentEdit(lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
                                                 [lsp.TextEdit(lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0)), change.new)]))
                 continue
-            side_edits = text_edits(self.positions(change.old), hunks(change.old, change.new))
+            side_edits = text_edits(self.positions(change.old), minimal_changes(change.old, change.new))
             changes[uri] = side_edits
             ops.append(lsp.TextDocumentEdit(lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=side_version), side_edits))
         if not ops:
