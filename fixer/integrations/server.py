@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types as lsp
-from pygls.exceptions import JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcContentModified, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
@@ -214,6 +214,16 @@ class ImgfixServer(LanguageServer):
         return out
 
 
+def _quick_fix(result: Lint, finding: Finding) -> Fix | None:
+    """The finding's quick fix; None, and a log entry, when computing it fails (a bug in a
+    transform must cost that one action, not the others)."""
+    try:
+        return result.fix_for(finding)
+    except Exception:  # noqa: BLE001
+        log.exception("the quick fix of %s on line %s failed", finding.code, finding.line)
+        return None
+
+
 def _wanted(only: list[str] | None, kind: str) -> bool:
     return only is None or any(kind == k or kind.startswith(k + ".") for k in only)
 
@@ -327,18 +337,22 @@ def build() -> ImgfixServer:
             return []
         only = params.context.only
         pos = ls.positions(result.text)
-        out: list[lsp.CodeAction] = []
+        wanted: list[tuple[Fix, str, list[lsp.Diagnostic] | None]] = []
         if _wanted(only, lsp.CodeActionKind.QuickFix):
             for d, f in diagnostics(result, pos, ls.settings):
                 if f is None or not _overlaps(d.range, params.range):
                     continue
-                the_fix = await asyncio.get_running_loop().run_in_executor(ls.executor, result.fix_for, f)
+                the_fix = await asyncio.get_running_loop().run_in_executor(ls.executor, _quick_fix, result, f)
                 if the_fix is not None:
-                    out += ls.actions(doc, result, the_fix, lsp.CodeActionKind.QuickFix, [d])
-        if _wanted(only, FIX_ALL):
-            the_fix = result.fix_all()
-            if the_fix is not None:
-                out += ls.actions(doc, result, the_fix, FIX_ALL, None)
+                    wanted.append((the_fix, lsp.CodeActionKind.QuickFix, [d]))
+        if _wanted(only, FIX_ALL) and (the_fix := result.fix_all()) is not None:
+            wanted.append((the_fix, FIX_ALL, None))
+        if ls.workspace.get_text_document(doc.uri).source != result.text:
+            # changed while the fixes were computed: the edits would not fit (the client asks again)
+            raise JsonRpcContentModified(f"{doc.uri} changed while its code actions were computed")
+        out: list[lsp.CodeAction] = []
+        for the_fix, kind, diags in wanted:  # no await from here on: the version is the text's
+            out += ls.actions(doc, result, the_fix, kind, diags)
         return out
 
     @server.command(WRITE_SIDE_FILES)
