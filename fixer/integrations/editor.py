@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import difflib
 import logging
 import re
 from dataclasses import dataclass, field
@@ -262,11 +263,7 @@ def minimal_changes(original: str, fixed: str) -> list[Hunk]:
     for tag, i1, i2, j1, j2 in linediff.opcodes(a, b, autojunk=False):
         if tag == "equal":
             continue
-        if tag == "replace" and i2 - i1 == j2 - j1:
-            pairs = [(i1 + k, i1 + k + 1, j1 + k, j1 + k + 1) for k in range(i2 - i1)]
-        else:
-            pairs = [(i1, i2, j1, j2)]
-        for x1, x2, y1, y2 in pairs:
+        for x1, x2, y1, y2 in _pair_lines(a, b, i1, i2, j1, j2):
             old, new = "".join(a[x1:x2]), "".join(b[y1:y2])
             if old == new:
                 continue
@@ -277,6 +274,32 @@ def minimal_changes(original: str, fixed: str) -> list[Hunk]:
             last = bisect.bisect_right(starts, end - 1) if end > start else first - 1
             out.append(Hunk(first, last, start, end, original[start:end], new[head:len(new) - tail]))
     return out
+
+
+_SIMILAR = 0.6  # a replaced line and a new one this alike (difflib's ratio) are one line edited
+_PAIRING_WORK = 400  # lines × lines of a replaced block that are searched for such pairs
+
+
+def _pair_lines(a: list[str], b: list[str], i1: int, i2: int, j1: int, j2: int) -> list[tuple[int, int, int, int]]:
+    """A replaced block as smaller ones: as many lines on each side, line by line; otherwise
+    around the most alike pair of lines (as ``difflib.Differ`` does), so a line that was edited
+    and lines added after it are an edit of that line and an insertion."""
+    if i2 - i1 == j2 - j1:
+        return [(i1 + k, i1 + k + 1, j1 + k, j1 + k + 1) for k in range(i2 - i1)]
+    if i1 == i2 or j1 == j2 or (i2 - i1) * (j2 - j1) > _PAIRING_WORK:
+        return [(i1, i2, j1, j2)]
+    best, at = _SIMILAR, None
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    for j in range(j1, j2):
+        matcher.set_seq2(b[j])
+        for i in range(i1, i2):
+            matcher.set_seq1(a[i])
+            if matcher.real_quick_ratio() > best and matcher.quick_ratio() > best and (r := matcher.ratio()) > best:
+                best, at = r, (i, j)
+    if at is None:
+        return [(i1, i2, j1, j2)]
+    i, j = at
+    return [*_pair_lines(a, b, i1, i, j1, j), (i, i + 1, j, j + 1), *_pair_lines(a, b, i + 1, i2, j + 1, j2)]
 
 
 def _shared_head(a: str, b: str) -> int:
