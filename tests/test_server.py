@@ -211,6 +211,17 @@ async def test_diagnostics_on_open_and_on_change(client: LanguageClient, tmp_pat
 
 
 @pytest.mark.asyncio
+async def test_diagnostics_on_save_read_the_build_context_again(client: LanguageClient, tmp_path):
+    await start(client, tmp_path)
+    doc = Doc(client, project(tmp_path, dockerignore=None))
+    assert "DIG001" in codes(await doc.diagnostics())
+    (tmp_path / ".dockerignore").write_text(DIGNORE)  # written by hand, no file watcher
+    client.diagnostics.pop(doc.uri)
+    client.text_document_did_save(lsp.DidSaveTextDocumentParams(lsp.TextDocumentIdentifier(uri=doc.uri)))
+    assert "DIG001" not in codes(await doc.diagnostics(until=lambda diags: "DIG001" not in codes(diags)))
+
+
+@pytest.mark.asyncio
 async def test_a_quick_fix_is_minimal_and_clears_its_finding(client: LanguageClient, tmp_path):
     await start(client, tmp_path)
     doc = Doc(client, project(tmp_path))

@@ -2,18 +2,19 @@
 
 ``lint`` runs the document through the pipeline as ``imgfix fix`` takes a file (the
 configuration the command line would find, the client's settings in place of its options);
-``Lint`` holds the outcome and splits its fixes by finding; ``diagnostics`` and ``Positions``
-turn findings and changed lines (``fixer.run.formats.hunks``) into LSP ranges in the client's
-units. ``fixer.integrations.server`` is the protocol around it.
+``Lint`` holds the outcome and splits its fixes by finding; ``minimal_changes`` turns a rewrite
+into the smallest edits the line diff allows; ``diagnostics`` and ``Positions`` make LSP ranges
+of them in the client's units. ``fixer.integrations.server`` is the protocol around it.
 
 - Never a registry: with ``pin-digests`` the server pins from the lock file only (``offline``).
-- A quick fix for one finding runs its transform alone and keeps the changed lines that belong
-  to it (the attribution the SARIF report uses); when those lines alone would not parse, the
-  quick fix is the transform's whole fix.
+- A quick fix for one finding runs its transform alone and keeps the changes that belong to it
+  (the attribution the SARIF report uses). That share is offered alone only when the transform,
+  run on the result, reaches the same file as its whole fix; otherwise the quick fix is the
+  whole fix. A finding that exists only once an earlier transform has run (USR001 on the
+  runtime stage MSB001 adds) gets the earlier transforms' changes too.
 - A file that cannot be processed (parse error, too large, a bad configuration) gets one
   diagnostic that says why; ``lint`` never raises.
 """
-
 from __future__ import annotations
 
 import bisect
@@ -27,10 +28,10 @@ from typing import Any
 
 from lsprotocol import types as lsp
 
+from ..document import linediff
 from ..run import pipeline
 from ..run.config import ConfigError, Resolver
 from ..run.files import MAX_SIZE
-from ..document import linediff
 from ..run.formats import Hunk, attributor
 from ..run.pipeline import Outcome, fix, parse_document
 from ..transforms import FileChange, Finding, FixError, all_transforms
@@ -223,14 +224,16 @@ class Lint:
         without = [k for k in range(len(fixed)) if k not in mine] or [0]
         out = {}
         for k, f in enumerate(fixed):
-            own = mine.get(k, [])
+            own, own_files = mine.get(k, []), files if k in without else []
             if own and len(own) < len(every) and not self._converges(_apply(self.text, own), alone.fixed, select):
                 own = every  # its changes alone are no step towards the transform's fix: all of it
+            if not own and not own_files:  # its fix is inside another finding's change
+                own, own_files = every, files
             meta = rule(f.code)
             title = f"imgfix: fix {f.code} ({meta.title if meta else f.message})"
             if f.fix == "unsafe":
                 title += " (unsafe fix)"
-            out[_key(f)] = Fix(title, own, files if k in without else [])
+            out[_key(f)] = Fix(title, own, own_files)
         return out
 
     def _converges(self, partly: str, whole: str, select: tuple[str, ...]) -> bool:

@@ -113,11 +113,11 @@ class ImgfixServer(LanguageServer):
             return None
         text = self.workspace.get_text_document(doc.uri).source
         key = (text, self.generation)
-        if doc.lint is None or doc.lint_key != key:
-            settings = self.settings
-            result = await asyncio.get_running_loop().run_in_executor(self.executor, lint, doc.path, text, settings)
-            doc.lint, doc.lint_key = result, key
-        return doc.lint
+        if doc.lint is not None and doc.lint_key == key:
+            return doc.lint
+        result = await asyncio.get_running_loop().run_in_executor(self.executor, lint, doc.path, text, self.settings)
+        doc.lint, doc.lint_key = result, key
+        return result  # (for this text, even if a newer check has replaced doc.lint meanwhile)
 
     async def publish(self, doc: Open) -> None:
         if doc.path is None:
