@@ -125,7 +125,7 @@ class ImgfixServer(LanguageServer):
         td = self.workspace.get_text_document(doc.uri)
         version = td.version
         result = await self.check(doc)
-        if result is None or self.open.get(doc.uri) is not doc or self.workspace.get_text_document(doc.uri).version != version:
+        if result is None or self.open.get(doc.uri) is not doc or td.version != version:
             return  # closed or changed meanwhile: the next check publishes
         doc.published = diagnostics(result, self.positions(result.text), self.settings)
         self.text_document_publish_diagnostics(
@@ -158,17 +158,18 @@ class ImgfixServer(LanguageServer):
         ws = self.client_capabilities.workspace
         edit = ws.workspace_edit if ws else None
         changes = bool(edit and edit.document_changes)
-        create = bool(changes and edit.resource_operations and lsp.ResourceOperationKind.Create in edit.resource_operations)
+        create = bool(changes and lsp.ResourceOperationKind.Create in (edit.resource_operations or ()))
         return changes, create
 
-    def workspace_edit(self, doc: Open, result: Lint, the_fix: Fix) -> tuple[lsp.WorkspaceEdit | None, list[FileChange]]:
+    def workspace_edit(self, doc: Open, result: Lint, the_fix: Fix
+                       ) -> tuple[lsp.WorkspaceEdit | None, list[FileChange]]:
         """The fix as one WorkspaceEdit, and the side files it could not hold (left to a
         separate action: the client cannot create files, or has the file open with changes)."""
         document_changes, create = self.supports()
         version = self.workspace.get_text_document(doc.uri).version
         edits = text_edits(self.positions(result.text), the_fix.hunks)
         changes: dict[str, list[lsp.TextEdit]] = {doc.uri: edits} if edits else {}
-        ops: list = [lsp.TextDocumentEdit(lsp.OptionalVersionedTextDocumentIdentifier(uri=doc.uri, version=version), edits)] if edits else []
+        ops: list = [_document_edit(doc.uri, version, edits)] if edits else []
         left: list[FileChange] = []
         for change in the_fix.files:
             uri = from_fs_path(change.path)
@@ -184,12 +185,12 @@ class ImgfixServer(LanguageServer):
                     left.append(change)
                     continue
                 ops.append(lsp.CreateFile(uri=uri))
-                ops.append(lsp.TextDocumentEdit(lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
-                                                [lsp.TextEdit(lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0)), change.new)]))
+                start = lsp.Position(line=0, character=0)
+                ops.append(_document_edit(uri, None, [lsp.TextEdit(lsp.Range(start=start, end=start), change.new)]))
                 continue
             side_edits = text_edits(self.positions(change.old), minimal_changes(change.old, change.new))
             changes[uri] = side_edits
-            ops.append(lsp.TextDocumentEdit(lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=side_version), side_edits))
+            ops.append(_document_edit(uri, side_version, side_edits))
         if not ops:
             return None, left
         if document_changes:
@@ -212,6 +213,11 @@ class ImgfixServer(LanguageServer):
                                     arguments=[doc.uri, sorted(c.path for c in left)]),
             ))
         return out
+
+
+def _document_edit(uri: str, version: int | None, edits: list[lsp.TextEdit]) -> lsp.TextDocumentEdit:
+    return lsp.TextDocumentEdit(text_document=lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
+                                edits=edits)
 
 
 def _quick_fix(result: Lint, finding: Finding) -> Fix | None:
