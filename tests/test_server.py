@@ -493,3 +493,10 @@ def test_minimal_changes_rebuild_the_fixed_text(original, fixed):
     for h in found:  # never between \r and \n (no LSP position)
         for at in (h.start, h.end):
             assert not (0 < at < len(original) and original[at - 1] == "\r" and original[at] == "\n")
+
+
+def test_diagnostics_link_where_the_sarif_does():
+    from fixer.integrations.editor import DOCS_URL
+    from fixer.run.formats import help_uri
+
+    assert DOCS_URL.replace("{code}", "usr001") == help_uri("USR001")

@@ -32,15 +32,16 @@ from ..document import linediff
 from ..run import pipeline
 from ..run.config import ConfigError, Resolver
 from ..run.files import MAX_SIZE
-from ..run.formats import Hunk, attributor
+from ..run.formats import RULES_URL, Hunk, attributor
 from ..run.pipeline import Outcome, fix, parse_document
 from ..transforms import FileChange, Finding, FixError, all_transforms
 from ..transforms.options import OptionError, Options
 from ..transforms.ruledocs import explain, rule
 
 NAME = "imgfix"
-# where a code's documentation is (codeDescription); ``docsUrl`` in the settings replaces it
-DOCS_URL = "https://github.com/imgfix/imgfix/blob/main/docs/rules.md#{code}"
+# where a code's documentation is (codeDescription): its heading in docs/rules.md, as the SARIF
+# helpUri (fixer.run.formats.help_uri); ``docsUrl`` in the settings replaces it
+DOCS_URL = RULES_URL + "#{code}"
 # findings whose instruction is better shown struck through (deprecated) or faded (unnecessary)
 TAGS = {"SLM003": lsp.DiagnosticTag.Deprecated, "LYR006": lsp.DiagnosticTag.Unnecessary}
 _SEVERITY = {"error": lsp.DiagnosticSeverity.Error, "warning": lsp.DiagnosticSeverity.Warning,
