@@ -17,7 +17,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Annotated, Optional
 
-SUBCOMMANDS = ("fix", "rules", "verify", "init", "github")
+SUBCOMMANDS = ("fix", "rules", "verify", "init", "github", "server")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -298,22 +298,24 @@ def _build_app():
     def rules_command(
         code: Annotated[Optional[str], typer.Argument(help="A code, prefix or transform name: print its documentation.")] = None,
     ) -> None:
-        from ..transforms import all_transforms
+        from ..transforms.ruledocs import explain, listing
 
-        for transform in all_transforms():
-            module = sys.modules[type(transform).__module__]
-            codes = [f"  {name}  {severity:<7}  fix: {fix:<6}  {title}" for name, (severity, title, fix) in module.CODES.items()]
-            if code is None:
-                typer.echo(f"{transform.code}  {transform.name}: {transform.summary}")
-                typer.echo("\n".join(codes))
-            elif code.upper().startswith(transform.code) or code.lower() == transform.name:
-                typer.echo(inspect.cleandoc(module.__doc__ or transform.summary))
-                typer.echo("\nCodes (fix: safe = applied by default, unsafe = only with --unsafe-fixes, none = left to a person):")
-                typer.echo("\n".join(codes))
-                return
-        if code is not None:
+        if code is None:
+            typer.echo(listing(), nl=False)
+            return
+        text = explain(code)
+        if text is None:
             typer.echo(f"imgfix: no transform has the code {code!r} (imgfix rules lists them)", err=True)
             raise typer.Exit(2)
+        typer.echo(text, nl=False)
+
+    @app.command("server", help="Run the language server (LSP over standard input/output) for editors: diagnostics and fixes as you type.")
+    def server_command(
+        stdio: Annotated[bool, typer.Option("--stdio", help="Talk over standard input/output (the default and only transport).")] = True,
+    ) -> None:
+        from .server import serve  # pygls and lsprotocol load here only, never for the other commands
+
+        serve()
 
     _add_github(app)
     return app

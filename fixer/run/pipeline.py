@@ -106,6 +106,14 @@ def _suppressions(doc: Document):
         raise FixError(err.message, err.line) from None
 
 
+def forget() -> None:
+    """Drop the documents, analyses and suppressions kept between calls: for a process that
+    lives on (the language server), where the build context may change while the text stays."""
+    _document.cache_clear()
+    _analysis.cache_clear()
+    _suppressions.cache_clear()
+
+
 def run_transforms(
     text: str, options: Options, context: Path | None, path: Path | None = None, *, dockerfile_only: bool = False,
     rewrite: bool = False,
