@@ -392,8 +392,11 @@ class _StageFix:
             parts.append(f"chown {uid}:{gid} {' '.join(owned)}")
         if trees:
             parts.append(f"chown -R {uid}:{gid} {' '.join(trees)}")
+        created = [p for p in writes.created if _SAFE_PATH.match(p) and p not in done]
+        if created:  # made by a RUN that runs the app (migrate): by name, where they exist
+            parts.append(f'for f in {" ".join(created)}; do if [ -e "$f" ]; then chown {uid}:{gid} "$f"; fi; done')
         if writes.found:
-            made = owned[1:] + trees
+            made = owned[1:] + trees + [f"{p} where the build creates it" for p in created]
             self.finding(
                 "USR008",
                 f"the app writes in its folder {writes.app_dir}: made it the user's own (not -R: the code stays "
