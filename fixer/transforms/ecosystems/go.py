@@ -75,6 +75,7 @@ def conversion(conv: Conversion, plan: Plan, project: GoProject) -> tuple[dict, 
         raise Refused('a Go source imports "C": a static CGO_ENABLED=0 build would fail')
     if plan.needs_shell or plan.runtime_packages:
         raise Refused("the runtime stage would need RUN lines or packages, and distroless static has no shell")
+    plan.shell_free(conv.stage.name or "builder")
     binary = None
     for run in plan.build_runs:
         moved = False  # a `cd` earlier in the RUN: relative paths are not under the WORKDIR
