@@ -75,6 +75,7 @@ class Service:
     args: dict[str, str | None] = field(default_factory=dict)
     secrets: list[str] = field(default_factory=list)
     target: str | None = None
+    image: str | None = None  # the name compose tags the built image with
     sources: dict[Path, str] = field(default_factory=dict)  # file -> its text, as read
 
     @property
@@ -282,6 +283,7 @@ def _service(name: str, spec: dict, folder: Path, dockerfile: Path, sources: lis
         secret = item.get("source") if isinstance(item, dict) else item
         if secret:
             service.secrets.append(str(secret))
+    service.image = interpolate(spec.get("image")) if spec.get("image") else None
     target = build.get("target")
     service.target = interpolate(target) if target else None
     return service

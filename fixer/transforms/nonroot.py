@@ -53,7 +53,7 @@ from ..document.context import BuildContext
 from ..document.imageref import ImageRef
 from ..document.model import Document, Edit
 from ..document.parser import Instruction
-from . import Result, accounts, composeuse, portmove
+from . import Result, accounts, composeuse, manifestcheck, portmove
 from .options import Options
 
 # code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
@@ -68,6 +68,7 @@ CODES = {
     "USR008": ("info", "The app writes files in its own folder", "safe"),
     "USR009": ("info", "The non-root user has no writable home", "none"),
     "USR010": ("warning", "A compose file binds a host folder that the new user must be able to write", "none"),
+    "USR011": ("warning", "A Kubernetes manifest or Helm values no longer match the image (runAsUser, containerPort)", "none"),
 }
 
 # Instructions that describe how the container runs rather than how the image is built: the
@@ -326,6 +327,7 @@ class _StageFix:
         self.finding("USR001", f"{self.label} ran as root; it now runs as {who}{owns}", fixed=True)
         for service, mount in composeuse.bind_mounts(self.services):
             self.finding("USR010", composeuse.bind_message(service, mount, user))
+        manifestcheck.check(self.analysis, user, self.moved, self.result, CODES, self.line)
         edits = []
         # the classic builder discards what a RUN changes in a declared VOLUME: chown before it
         if run_text and volume is not None:
