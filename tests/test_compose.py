@@ -268,3 +268,42 @@ def test_stable_after_the_move(tmp_path):
         Path(change.path).write_text(change.new)
     again = run(path, unsafe_fixes=True)
     assert again.fixed == out.fixed and all(c.old == c.new for c in again.files)
+
+
+# ---------------------------------------------------------------------------- build args and secrets
+
+NPM = """FROM node:18
+ARG NPM_TOKEN
+WORKDIR /app
+COPY package.json .
+RUN echo "//registry.npmjs.org/:_authToken=${NPM_TOKEN}" > .npmrc && npm install && rm .npmrc
+COPY . .
+CMD ["node", "index.js"]
+"""
+
+
+def sec(path: Path, unsafe: bool = False) -> list[str]:
+    opts = Options(select=("SEC",), unsafe_fixes=unsafe, context=path.parent)
+    return [f.message for f in fix(path.read_text(), opts, path.parent, path).findings if f.code == "SEC001"]
+
+
+def test_secret_build_arg_passed_by_compose_says_what_to_change_there(tmp_path):
+    path = project(tmp_path, "services:\n  web:\n    build:\n      context: .\n      args:\n        NPM_TOKEN: ${NPM_TOKEN}\n",
+                   dockerfile=NPM)
+    [message] = sec(path)
+    assert "compose.yaml service web passes it as a build arg: there, replace build.args NPM_TOKEN with build.secrets: [npm_token]" in message
+    assert "rotate" not in message
+
+
+def test_secret_build_arg_written_in_compose_must_be_rotated(tmp_path):
+    path = project(tmp_path, "services:\n  web:\n    build:\n      context: .\n      args:\n        - NPM_TOKEN=abc123\n",
+                   dockerfile=NPM)
+    [message] = sec(path, unsafe=True)
+    assert "its value is written in compose.yaml" in message and "abc123" not in message
+
+
+def test_compose_that_provides_the_build_secret_already(tmp_path):
+    path = project(tmp_path, "services:\n  web:\n    build:\n      context: .\n      secrets: [npm_token]\n"
+                             "secrets:\n  npm_token:\n    environment: NPM_TOKEN\n", dockerfile=NPM)
+    [message] = sec(path, unsafe=True)
+    assert "already provides the build secret npm_token" in message

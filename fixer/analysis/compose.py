@@ -73,6 +73,7 @@ class Service:
     environment: dict[str, str] = field(default_factory=dict)
     command: str = ""  # command and entrypoint, as one text (only searched)
     args: dict[str, str | None] = field(default_factory=dict)
+    literal_args: set[str] = field(default_factory=set)  # build args whose value is written in the file
     secrets: list[str] = field(default_factory=list)
     target: str | None = None
     image: str | None = None  # the name compose tags the built image with
@@ -273,12 +274,13 @@ def _service(name: str, spec: dict, folder: Path, dockerfile: Path, sources: lis
         value = spec.get(key)
         service.command += " " + (" ".join(map(str, value)) if isinstance(value, list) else str(value or ""))
     args = build.get("args")
-    if isinstance(args, dict):
-        service.args = {str(k): interpolate(v) for k, v in args.items()}
-    elif isinstance(args, list):
-        for item in args:
-            key, eq, value = str(item).partition("=")
-            service.args[key] = interpolate(value) if eq else None
+    pairs = [(str(k), v) for k, v in args.items()] if isinstance(args, dict) else [
+        (str(i).partition("=")[0], str(i).partition("=")[2] if "=" in str(i) else None) for i in args
+    ] if isinstance(args, list) else []
+    for key, value in pairs:
+        service.args[key] = interpolate(value)
+        if value is not None and str(value) and "$" not in str(value):
+            service.literal_args.add(key)
     for item in build.get("secrets") or []:
         secret = item.get("source") if isinstance(item, dict) else item
         if secret:
