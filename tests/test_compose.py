@@ -307,3 +307,9 @@ def test_compose_that_provides_the_build_secret_already(tmp_path):
                              "secrets:\n  npm_token:\n    environment: NPM_TOKEN\n", dockerfile=NPM)
     [message] = sec(path, unsafe=True)
     assert "already provides the build secret npm_token" in message
+
+
+def test_a_variable_on_the_host_side_is_not_a_privileged_port(tmp_path):
+    path = project(tmp_path, "services:\n  notes:\n    build: .\n    ports: ['${HOST_PORT}:8000', '${BIND:-127.0.0.1}:${P2:-9000}:80']\n")
+    [service] = services(path)
+    assert [(p.container, p.host) for p in service.ports] == [(8000, "${HOST_PORT}"), (80, "${BIND:-127.0.0.1}:${P2:-9000}")]

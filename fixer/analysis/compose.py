@@ -339,11 +339,9 @@ def _port(item) -> PublishedPort | None:
     if item is None:
         return None
     text = item if isinstance(item, Scalar) else Scalar(str(item))
-    value = interpolate(text)
-    if value is None:
-        return PublishedPort(text, None, "")
-    spec, _, protocol = value.partition("/")
+    spec, _, protocol = str(text).partition("/")
     host, sep, container = spec.rpartition(":")
+    container = interpolate(container) or ""  # a variable on the host side does not matter here
     return PublishedPort(text, int(container) if container.isdigit() else None, host if sep else "", protocol or "tcp")
 
 
