@@ -179,3 +179,11 @@ def test_python_standard_library_server_port_is_exposed(tmp_path, source, port):
     init(tmp_path)
     text = (tmp_path / "Dockerfile").read_text()
     assert f"EXPOSE {port}" in text and 'CMD ["python", "server.py"]' in text
+
+
+def test_go_main_package_in_a_cmd_folder(tmp_path):
+    # issue 24: init built `.` for a module whose one command is cmd/api (the build failed)
+    write(tmp_path, {"go.mod": "module example.com/greeter\n\ngo 1.19\n",
+                     "cmd/api/main.go": "package main\n\nfunc main() {}\n", "internal/x/x.go": "package x\n"})
+    init(tmp_path)
+    assert 'go build -trimpath -ldflags="-s -w" -o /usr/local/bin/greeter ./cmd/api\n' in (tmp_path / "Dockerfile").read_text()
