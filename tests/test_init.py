@@ -164,3 +164,26 @@ def test_cli_command(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["init", str(tmp_path)])
     assert exit_.value.code == 1
+
+
+@pytest.mark.parametrize("source, port", [
+    ('from http.server import HTTPServer, BaseHTTPRequestHandler\n\nHTTPServer(("", 8080), BaseHTTPRequestHandler).serve_forever()\n', 8080),
+    ('import http.server\nPORT = 9000\n\nif __name__ == "__main__":\n'
+     '    http.server.ThreadingHTTPServer(("0.0.0.0", PORT), http.server.SimpleHTTPRequestHandler).serve_forever()\n', 9000),
+    ('from wsgiref.simple_server import make_server\n\ndef app(env, start):\n    start("200 OK", [])\n    return [b"ok"]\n\n'
+     'make_server("", 8001, app).serve_forever()\n', 8001),
+])
+def test_python_standard_library_server_port_is_exposed(tmp_path, source, port):
+    # issue 24: init wrote no EXPOSE for HTTPServer(("", 8080), ...)
+    write(tmp_path, {"requirements.txt": "\n", "server.py": source})
+    init(tmp_path)
+    text = (tmp_path / "Dockerfile").read_text()
+    assert f"EXPOSE {port}" in text and 'CMD ["python", "server.py"]' in text
+
+
+def test_go_main_package_in_a_cmd_folder(tmp_path):
+    # issue 24: init built `.` for a module whose one command is cmd/api (the build failed)
+    write(tmp_path, {"go.mod": "module example.com/greeter\n\ngo 1.19\n",
+                     "cmd/api/main.go": "package main\n\nfunc main() {}\n", "internal/x/x.go": "package x\n"})
+    init(tmp_path)
+    assert 'go build -trimpath -ldflags="-s -w" -o /usr/local/bin/greeter ./cmd/api\n' in (tmp_path / "Dockerfile").read_text()

@@ -65,6 +65,9 @@ class AppWrites:
     trees: list[str] = field(default_factory=list)  # data folders, chowned with -R
     reasons: list[str] = field(default_factory=list)  # "db.sqlite3: app.py:4 sqlite3.connect"
     outside: list[str] = field(default_factory=list)  # writes outside the app folder, left alone
+    # files the code writes that the build context does not hold but a RUN line that runs the
+    # app may create at build time (``manage.py migrate``): owned by name where they exist
+    created: list[str] = field(default_factory=list)
 
     @property
     def found(self) -> bool:
@@ -431,7 +434,39 @@ def find(analysis: Analysis, stage: Stage) -> AppWrites | None:
     except ignorefile.IgnoreError:
         return AppWrites(folder, [folder])
     files = image_files(analysis, stage, _listing(context, ignore))
-    return _decide(folder, files, context)
+    result = _decide(folder, files, context)
+    if result.created and not _build_runs_app(analysis, stage):
+        result.created = []
+    return result
+
+
+_APP_COMMANDS = re.compile(r"^(python[\d.]*|node|nodejs|flask|django-admin|alembic|php|ruby|rails|rake|bundle|deno|bun|\./.+|.+\.(sh|py|js))$")
+
+
+def _build_runs_app(analysis: Analysis, stage: Stage) -> bool:
+    """Whether a RUN line of the stage, the stages it is built on or copies from, runs the
+    app or a script of it (``python manage.py migrate``, ``flask db upgrade``, ``./init.sh``),
+    which may create the files the app writes. Package installs do not count."""
+    seen: set[int] = set()
+    todo = [stage]
+    while todo:
+        s = todo.pop()
+        if s is None or s.index in seen:
+            continue
+        seen.add(s.index)
+        todo.append(s.parent)
+        for copy in s.of("COPY"):
+            origin = next((f.split("=", 1)[1] for f in copy.flags or [] if f.startswith("--from=")), None)
+            if origin is not None:
+                todo.append(analysis.stage_named(origin) or (
+                    analysis.stages[int(origin)] if is_number(origin) and int(origin) < len(analysis.stages) else None))
+        for words in s.run_commands:
+            program = words[0].rsplit("/", 1)[-1] if "/" not in words[0] or not words[0].startswith("./") else words[0]
+            if words[1:3] == ["-m", "pip"] or "pip" in words[1:2] or "install" in words[1:2]:
+                continue
+            if _APP_COMMANDS.match(program) or any(w.endswith("manage.py") for w in words):
+                return True
+    return False
 
 
 def _decide(folder: str, files: dict[str, str], context: BuildContext) -> AppWrites:
@@ -452,6 +487,8 @@ def _decide(folder: str, files: dict[str, str], context: BuildContext) -> AppWri
             result.folders.append(parent)  # sqlite writes its journal beside the database
         if path in inside and path not in result.files and not _under(path, result.trees):
             result.files.append(path)
+        elif path not in inside and parent in dirs | {folder} and path not in result.created and not _under(path, result.trees):
+            result.created.append(path)
         result.reasons.append(f"{posixpath.relpath(path, folder)}: {why}")
 
     # data by name

@@ -45,14 +45,15 @@ hadolint DL3002, Checkov CKV_DOCKER_3 / CKV_DOCKER_8, Trivy DS002.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from ..analysis import catalogue, ports
 from ..analysis.stages import Analysis, Stage, arg_defaults, is_root_user, substitute
 from ..document.context import BuildContext
 from ..document.imageref import ImageRef
 from ..document.model import Document, Edit
-from ..document.parser import Instruction, is_number
-from . import Result
+from ..document.parser import Instruction
+from . import Result, accounts, composeuse, manifestcheck
 from .options import Options
 
 # code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
@@ -66,6 +67,8 @@ CODES = {
     "USR007": ("warning", "The server binds a privileged port: running it as non-root moves the published port", "unsafe"),
     "USR008": ("info", "The app writes files in its own folder", "safe"),
     "USR009": ("info", "The non-root user has no writable home", "none"),
+    "USR010": ("warning", "A compose file binds a host folder that the new user must be able to write", "none"),
+    "USR011": ("warning", "A Kubernetes manifest or Helm values no longer match the image (runAsUser, containerPort)", "none"),
 }
 
 # Instructions that describe how the container runs rather than how the image is built: the
@@ -106,6 +109,7 @@ class _StageFix:
         self.server_run: list[str] = []  # commands that let the image's server run without root
         self.explicit_root: Instruction | None = None  # a USER root line the stage ends with
         self.moved: dict[int, int] = {}  # ports moved (old -> new) by this fix
+        self.services: list = []  # the compose services that run the stage (fixer.compose)
 
     def finding(self, code: str, message: str, line: int | None = None, fixed: bool = False) -> None:
         self.result.add(CODES, code, line or self.line, message, fixed)
@@ -127,6 +131,9 @@ class _StageFix:
             return
         explicit_root = user_instr if user is not None else None
         self.explicit_root = explicit_root
+        self.services = composeuse.services(self.analysis, stage)
+        if self.services and not self._compose_user():
+            return
 
         triggers = stage.of("ONBUILD")
         if triggers:
@@ -159,6 +166,31 @@ class _StageFix:
         for instr in self.stage.of("ARG"):
             out.update(arg_defaults(instr))
         return out
+
+    def _compose_user(self) -> bool:
+        """The ``user:`` a compose file runs the stage as: root is left alone, numeric ids
+        become the user's (one user, not a second), a name must be one the stage knows."""
+        found = composeuse.user(self.services)
+        if found is None:
+            return True
+        spec, label = found
+        if is_root_user(spec):
+            self.finding("USR003", f"{self.label} starts as root on purpose: {label} runs it as user {spec}; left alone")
+            return False
+        ids = composeuse.numeric_ids(spec)
+        if ids is not None:
+            self.options = replace(self.options, uid=ids[0], gid=ids[1])
+            return True
+        name, known = spec.split(":", 1)[0], self.stage.root_image.facts.user
+        created = accounts.created_user(self.stage)
+        if name == self.options.user and not created or any(u is not None and u.name == name for u in (known, created)):
+            return True
+        self.finding(
+            "USR005",
+            f"{self.label}: {label} runs it as {spec}, a user this Dockerfile does not create (its ids are unknown); "
+            "a second user would not be the one compose runs; add USER with its numeric ids yourself; left alone",
+        )
+        return False
 
     def _drops_privileges(self) -> bool:
         stage = self.stage
@@ -240,7 +272,7 @@ class _StageFix:
                 self.finding("USR005", f"{self.label} runs a Windows service that needs the administrator account; left alone")
                 return None
             user = users["windows_user"]
-        elif (spec := facts.user or self._created_user()) is not None:
+        elif (spec := facts.user or accounts.created_user(self.stage)) is not None:
             # the image's own non-root user, or the one the Dockerfile creates and never used
             user = f"{spec.uid}:{spec.gid}"
             if facts.user is None:
@@ -293,6 +325,9 @@ class _StageFix:
         who = who or user
         owns = f"; it owns its folder {self._writes.app_dir}, not the files in it" if app_folder else ""
         self.finding("USR001", f"{self.label} ran as root; it now runs as {who}{owns}", fixed=True)
+        for service, mount in composeuse.bind_mounts(self.services):
+            self.finding("USR010", composeuse.bind_message(service, mount, user))
+        manifestcheck.check(self.analysis, user, self.moved, self.result, CODES, self.line)
         edits = []
         # the classic builder discards what a RUN changes in a declared VOLUME: chown before it
         if run_text and volume is not None:
@@ -303,30 +338,6 @@ class _StageFix:
         if explicit_root is not None and explicit_root.start > anchor.start:
             return edits + [self.doc.replace(explicit_root, run_text + user_text)]
         return edits + [self.doc.insert_after(anchor, run_text + user_text)]
-
-    def _created_user(self) -> catalogue.UserSpec | None:
-        """The last user the stage's RUN lines create with a numeric uid and a group whose id
-        is known (``useradd --uid 1000 --gid node node`` after ``groupadd --gid 1000 node``):
-        the account the Dockerfile meant to run as. None when any id is unknown."""
-        groups: dict[str, int] = {}
-        found = None
-        for words in self.stage.run_commands:
-            tool = catalogue.account_tool(words[0].rsplit("/", 1)[-1]) if words else None
-            if tool is None:
-                continue
-            ids, names = _account_args(words[1:], tool)
-            if not names:
-                continue
-            group = ids.get("gid")
-            if "uid" not in tool:
-                if group is not None and is_number(group):
-                    groups[names[-1]] = int(group)
-                continue
-            uid = ids.get("uid")
-            gid = int(group) if group is not None and is_number(group) else groups.get(group or names[-1])
-            if uid is not None and is_number(uid) and int(uid) != 0 and gid is not None:
-                found = catalogue.UserSpec(names[-1], int(uid), gid)
-        return found
 
     def _anchor(self) -> Instruction:
         """The last instruction of the stage that builds (the new lines go right after it)."""
@@ -356,6 +367,8 @@ class _StageFix:
             if path in keep or any(path == s or path.startswith(s + "/") for s in system):
                 continue
             keep[path] = None
+        for path in composeuse.mount_points(self.services):  # a named volume starts as a copy of it
+            keep.setdefault(path, None)
         return list(keep)
 
     def _app_writes(self):
@@ -381,8 +394,11 @@ class _StageFix:
             parts.append(f"chown {uid}:{gid} {' '.join(owned)}")
         if trees:
             parts.append(f"chown -R {uid}:{gid} {' '.join(trees)}")
+        created = [p for p in writes.created if _SAFE_PATH.match(p) and p not in done]
+        if created:  # made by a RUN that runs the app (migrate): by name, where they exist
+            parts.append(f'for f in {" ".join(created)}; do if [ -e "$f" ]; then chown {uid}:{gid} "$f"; fi; done')
         if writes.found:
-            made = owned[1:] + trees
+            made = owned[1:] + trees + [f"{p} where the build creates it" for p in created]
             self.finding(
                 "USR008",
                 f"the app writes in its folder {writes.app_dir}: made it the user's own (not -R: the code stays "
@@ -443,7 +459,7 @@ class _StageFix:
         moves the port everywhere it is written, or the fix is refused when it cannot be done
         consistently. False: the stage is left to this function (alone, or switched)."""
         found = ports.detect(self.stage, self.analysis)
-        low = found.privileged
+        low = found.privileged + composeuse.unknown_listens(self.services, found, self.line)
         if not low:
             return True
         from . import portmove  # only a server on a privileged port needs it
@@ -453,6 +469,15 @@ class _StageFix:
         switch = switch_problem is None
         fixed = {facts.low_port: facts.unprivileged_port} if switch else None
         plan = portmove.plan(self.doc, self.analysis, self.stage, found, fixed, switch)
+        plan_note = ""
+        plan.problems += [entry.problem for entry in low if entry.server == "compose"]
+        if plan.moved and self.services:  # the published container port moves with the server
+            changes, problems = composeuse.move_ports(self.services, plan.moved)
+            plan.files += changes
+            plan.problems += problems
+            if changes:
+                follows = ", ".join(sorted({c.path.rsplit("/", 1)[-1] for c in changes}))
+                plan_note = f"; {follows} keeps the host ports and maps them to the new one"
         family = self.stage.distro[0]
         if plan.run and (family is None or family.user_tool not in ("shadow", "busybox") or facts.user):
             # the commands that move the stock configuration go in the RUN that creates the user
@@ -479,7 +504,7 @@ class _StageFix:
             self.result.add(
                 CODES, "USR007", first.line,
                 f"{self.label} stays as root: {server} listens on {names}, which a non-root user "
-                f"cannot bind; --unsafe-fixes {how} ({moves}: the published port changes), or {ways}",
+                f"cannot bind; --unsafe-fixes {how} ({moves}: the published port changes{plan_note}), or {ways}",
             )
             return False
         self.result.edits.extend(plan.edits)
@@ -492,7 +517,7 @@ class _StageFix:
         self.result.add(
             CODES, "USR007", first.line,
             f"{what}: the published port changes ({moves}; read from {', '.join(e.where for e in low[:3])}); "
-            "publish the new one (docker run -p HOST:NEW, Service targetPort)",
+            f"publish the new one (docker run -p HOST:NEW, Service targetPort){plan_note}",
             fixed=True,
         )
         return not switch
@@ -505,7 +530,7 @@ class _StageFix:
             return f"the FROM of {image.familiar} is built from ARG {', '.join(root.base_args)}"
         if image.digest:
             return f"{image.familiar} is pinned by digest; the unprivileged variant has another digest"
-        if _older(image.tag, facts.unprivileged_since):
+        if accounts.older(image.tag, facts.unprivileged_since):
             return (f"{facts.unprivileged} has no tag for {image.familiar}:{image.tag} (its tags start at "
                     f"{facts.unprivileged_since})")
         if self.doc.find_word(root.from_instr, root.base_text) is None:
@@ -561,36 +586,6 @@ class _StageFix:
                     "CAP_NET_BIND_SERVICE (Kubernetes does not grant it by default); listen on a port ≥ 1024",
                     expose.start_line,
                 )
-
-
-def _account_args(args: list[str], tool: dict) -> tuple[dict[str, str], list[str]]:
-    """({"uid": ..., "gid": ...}, the other words that are not options) of a user tool's
-    arguments; ``--opt=value`` and ``--opt value`` alike."""
-    ids: dict[str, str] = {}
-    names: list[str] = []
-    takes = {opt: key for key in ("uid", "gid") for opt in tool.get(key, [])}
-    words = iter(args)
-    for word in words:
-        opt, eq, value = word.partition("=") if word.startswith("--") else (word, "", "")
-        if opt in takes:
-            ids[takes[opt]] = value if eq else next(words, "")
-        elif opt in tool["values"]:
-            if not eq:
-                next(words, None)
-        elif not word.startswith("-"):
-            names.append(word)
-    return ids, names
-
-
-def _older(tag: str | None, since: str | None) -> bool:
-    """Whether a version tag (``1.13-alpine``) is older than ``since``; False for names
-    (``alpine``, ``stable``) and unknown tags."""
-    version = re.match(r"^(\d+(?:\.\d+)*)", tag or "")
-    if version is None or since is None:
-        return False
-    have = [int(p) for p in version.group(1).split(".")]
-    want = [int(p) for p in since.split(".")]
-    return have < want[: len(have)] if len(have) < len(want) else have < want
 
 
 TRANSFORM = NonRoot()

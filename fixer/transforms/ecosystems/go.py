@@ -29,6 +29,7 @@ LANG = "go"
 class GoProject(Project):
     module: str | None = None
     go_version: str | None = None
+    main_package: str = "."  # the folder of the main package (./cmd/api when the root has none)
 
 
 PROJECT = GoProject
@@ -51,6 +52,13 @@ def read(ctx: BuildContext, top: set[str], files: set[str], p: GoProject) -> Non
             m = re.match(r"^(\d+\.\d+)", words[1])
             if m:
                 p.go_version = m.group(1)
+    mains = sorted({f.rsplit("/", 1)[0] if "/" in f else "." for f in sorted(files)[:2000]
+                    if f.endswith(".go") and not f.endswith("_test.go") and "/vendor/" not in f"/{f}"
+                    and re.search(r"^package\s+main\b", ctx.read_text(f) or "", re.M)})
+    if "." not in mains and len(mains) == 1 and valid_path("/" + mains[0]):
+        p.main_package = "./" + mains[0]  # the one command of the module (cmd/api/main.go)
+    elif "." not in mains and len(mains) > 1:
+        p.problems.append(f"several main packages ({', '.join(mains[:4])}): which one is the service is unclear")
     p.framework = "cgo" if any(
         f.endswith(".go") and re.search(r'^import\s+"C"', ctx.read_text(f) or "", re.M) for f in sorted(files)[:2000]
     ) else None
@@ -75,6 +83,7 @@ def conversion(conv: Conversion, plan: Plan, project: GoProject) -> tuple[dict, 
         raise Refused('a Go source imports "C": a static CGO_ENABLED=0 build would fail')
     if plan.needs_shell or plan.runtime_packages:
         raise Refused("the runtime stage would need RUN lines or packages, and distroless static has no shell")
+    plan.shell_free(conv.stage.name or "builder")
     binary = None
     for run in plan.build_runs:
         moved = False  # a `cd` earlier in the RUN: relative paths are not under the WORKDIR
@@ -158,4 +167,4 @@ def new_service(p: GoProject, notes: list[str]) -> dict:
     if not valid_name(p.name):
         raise Refused("go.mod names no module")
     return {"builder_image": f"golang:{default_version(p.go_version, 'go')}", "runtime_image": packages()["images"]["go"],
-            "binary": f"/usr/local/bin/{p.name}", "port": None}
+            "binary": f"/usr/local/bin/{p.name}", "port": None, "package": p.main_package}

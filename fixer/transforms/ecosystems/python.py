@@ -228,6 +228,9 @@ def _python_app(ctx: BuildContext, files: set[str], p: PythonProject, hint: str 
             return
 
 
+_SERVERS = {"HTTPServer", "ThreadingHTTPServer", "TCPServer", "ThreadingTCPServer", "make_server"}
+
+
 def python_source_facts(text: str) -> dict | None:
     """Read one Python file with libcst: the WSGI/ASGI object, the port it runs on, routes."""
     import libcst as cst
@@ -239,9 +242,20 @@ def python_source_facts(text: str) -> dict | None:
     facts = {"app_object": None, "framework": None, "port": None, "health_path": None, "main": False}
     routes: list[str] = []
     makers = {"Flask": "flask", "FastAPI": "fastapi", "Starlette": "starlette"}
+    constants: dict[str, object] = {}  # NAME = literal, for a port given by name (PORT = 8080)
+    named_port: list[str] = []
+
+    def port_of(node) -> None:
+        if isinstance(node, cst.Name):
+            named_port.append(node.value)
+        elif valid_port(_literal(node)):
+            facts["port"] = _literal(node)
 
     class Visitor(cst.CSTVisitor):
         def visit_Assign(self, node: cst.Assign) -> None:
+            target = node.targets[0].target
+            if isinstance(target, cst.Name) and _literal(node.value) is not None:
+                constants[target.value] = _literal(node.value)
             if isinstance(node.value, cst.Call) and _call_name(node.value) in makers:
                 target = node.targets[0].target
                 if isinstance(target, cst.Name) and _ATTR.match(target.value):
@@ -255,12 +269,18 @@ def python_source_facts(text: str) -> dict | None:
 
         def visit_Call(self, node: cst.Call) -> None:
             name = _call_name(node)
-            if name == "run":
+            if name in ("run", "run_app"):
                 for arg in node.args:
                     if arg.keyword is not None and arg.keyword.value == "port":
-                        value = _literal(arg.value)
-                        if valid_port(value):
-                            facts["port"] = value
+                        port_of(arg.value)
+            elif name in _SERVERS and node.args:
+                # http.server / socketserver: HTTPServer(("", 8080), Handler); wsgiref: make_server("", 8000, app)
+                first = node.args[0].value
+                if name == "make_server" and len(node.args) > 1:
+                    port_of(node.args[1].value)
+                elif isinstance(first, cst.Tuple) and len(first.elements) == 2:
+                    port_of(first.elements[1].value)
+                facts["main"] = True  # the module serves when it runs
 
         def visit_Decorator(self, node: cst.Decorator) -> None:
             dec = node.decorator
@@ -270,6 +290,9 @@ def python_source_facts(text: str) -> dict | None:
                     routes.append(value)
 
     tree.visit(Visitor())
+    for name in named_port:
+        if facts["port"] is None and valid_port(constants.get(name)):
+            facts["port"] = constants[name]
     for path in ("/healthz", "/health", "/"):
         if path in routes:
             facts["health_path"] = path

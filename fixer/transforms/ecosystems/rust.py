@@ -71,6 +71,8 @@ def conversion(conv: Conversion, plan: Plan, project: RustProject) -> tuple[dict
     images = packages()["images"]
     needs_shell = plan.needs_shell or bool(plan.runtime_packages) or any(not i.json for i, _ in entries)
     runtime = images["rust_with_shell"] if needs_shell else images["rust"]
+    if not needs_shell:
+        plan.shell_free(conv.stage.name or "builder")
     target = first if first.startswith("/") else f"{plan.app_dir}/{first.removeprefix('./')}"
     if not valid_path(target) or not valid_name(name):
         raise Refused(f"binary path {target!r} is not a plain path")

@@ -6,6 +6,7 @@ Anything it cannot place with confidence is a refusal, in order.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -17,6 +18,10 @@ from ..ecosystems.base import Refused, packages, valid_path
 
 PACKAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9+.~_-]{0,127}(=[A-Za-z0-9+.~:_*-]{1,64})?$")
 _CHOWN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,31})?$")
+# the WORKDIR official images set (a relative WORKDIR resolves against it); others start at /
+_IMAGE_WORKDIRS = {"golang": "/go", "php": "/var/www/html", "httpd": "/usr/local/apache2", "tomcat": "/usr/local/tomcat",
+                   "wordpress": "/var/www/html", "jetty": "/var/lib/jetty", "composer": "/app"}
+_MKDIR_FLAGS = {"-p", "--parents", "-v", "--verbose"}
 _RUNTIME_META = {"LABEL", "EXPOSE", "HEALTHCHECK", "CMD", "ENTRYPOINT", "STOPSIGNAL", "VOLUME", "USER", "MAINTAINER"}
 
 
@@ -126,6 +131,21 @@ class Plan:
     user_line: int | None = None  # the first USER instruction
     build_packages: list[str] = field(default_factory=list)  # apt/apk packages only the build needs
     user_setup: list[int] = field(default_factory=list)  # builder entries that only create users
+    # runtime entries that only create folders: (index in ``runtime``, the absolute folders);
+    # a runtime without a shell gets them another way (``shell_free``)
+    mkdirs: list[tuple[int, list[str]]] = field(default_factory=list)
+    workdirs: list[str] = field(default_factory=list)  # every WORKDIR, absolute
+
+    def shell_free(self, builder: str) -> None:
+        """The runtime has no shell (distroless): each RUN that only creates folders becomes
+        nothing where a later WORKDIR creates the folder, else a COPY --from of the folder
+        the builder created (empty, or what the build put there, as in the original image)."""
+        workdirs = self.workdirs
+        for index, dirs in self.mkdirs:
+            lines = [f"COPY --from={builder} {d} {d}\n" for d in dirs
+                     if not any(w == d or w.startswith(d.rstrip("/") + "/") for w in workdirs)]
+            self.runtime[index] = "".join(lines)
+        self.mkdirs = []
 
 
 class Planner:
@@ -208,12 +228,22 @@ class Planner:
             plan.builder.append(chunk.text)
             plan.runtime.append(chunk.text)
         elif cmd == "WORKDIR":
-            path = (instr.value or [""])[0]
-            if not path.startswith("/") and workdir:
-                path = f"{workdir.rstrip('/')}/{path}"
+            raw = (instr.value or [""])[0]
+            path, text = raw, chunk.text
+            if not raw.startswith("/") and "$" not in raw:
+                # relative: against the previous WORKDIR, else the base image's own; the
+                # runtime stage (another image) gets the absolute path
+                base = workdir or self._image_workdir()
+                if base is None:
+                    raise Refused(f"WORKDIR {raw} at line {instr.start_line} is relative and the base image's own WORKDIR is unknown")
+                path = posixpath.normpath(posixpath.join(base, raw))
+                text = re.sub(rf"(\s){re.escape(raw)}(\s*)$", lambda m: f"{m.group(1)}{path}{m.group(2)}", chunk.text)
+                if text == chunk.text:
+                    raise Refused(f"WORKDIR {raw} at line {instr.start_line} could not be made absolute")
             workdir = path
+            plan.workdirs.append(path)
             plan.builder.append(chunk.text)
-            plan.runtime.append(chunk.text)
+            plan.runtime.append(text)
         elif cmd == "USER":
             plan.metadata.append(chunk.text)
             plan.user_line = plan.user_line or instr.start_line
@@ -266,13 +296,28 @@ class Planner:
                 if all(words[0].rsplit("/", 1)[-1] in command_names("user_setup") for words in commands if words):
                     plan.user_setup.append(len(plan.builder))
                 plan.builder.append(chunk.text)
+                dirs = _mkdir_only(commands, workdir or self._image_workdir())
+                if dirs is not None:  # only creates folders: carried over as folders
+                    plan.mkdirs.append((len(plan.runtime), dirs))
+                else:
+                    plan.needs_shell = True
                 plan.runtime.append(chunk.text)
-                plan.needs_shell = True
             else:
                 plan.builder.append(chunk.text)
         else:
             plan.builder.append(chunk.text)
         return workdir
+
+    def _image_workdir(self) -> str | None:
+        """The WORKDIR the base image sets: / unless it is one that sets its own; None for
+        an image the catalogue does not know."""
+        root = self.stage.root_image
+        if root.image is None:
+            return None
+        name = root.image.familiar.split(":", 1)[0].split("@", 1)[0].rsplit("/", 1)[-1]
+        if name in _IMAGE_WORKDIRS:
+            return _IMAGE_WORKDIRS[name]
+        return "/" if root.facts.known else None
 
     def _finish(self, plan: Plan, workdir: str | None, dest_dirs: list) -> Plan:
         if workdir in (None, "/", ""):
@@ -347,3 +392,26 @@ class Planner:
             if tag and release in tag:
                 return release
         return None
+
+
+def _mkdir_only(commands: list[list[str]], workdir: str | None) -> list[str] | None:
+    """The absolute folders a RUN creates when all it does is ``mkdir [-p] DIR...``; None
+    otherwise (other commands, other flags, variables)."""
+    dirs: list[str] = []
+    for words in commands:
+        if not words or words[0].rsplit("/", 1)[-1] != "mkdir":
+            return None
+        for word in words[1:]:
+            if word.startswith("-"):
+                if word not in _MKDIR_FLAGS:
+                    return None
+                continue
+            if "$" in word or any(c in word for c in "*?[{~"):
+                return None
+            if workdir is None and not word.startswith("/"):
+                return None
+            path = posixpath.normpath(posixpath.join(workdir or "/", word))
+            if not valid_path(path) or path == "/":
+                return None
+            dirs.append(path)
+    return dirs or None

@@ -7,6 +7,7 @@ from __future__ import annotations
 import posixpath
 import re
 
+from ...analysis import compose
 from ...analysis.shellusage import (
     Command,
     script_of,
@@ -166,6 +167,7 @@ class _Args:
             runs.append((run, mount, (name, sid)))
         flag = f"id={sid},env={name}"
         command = _COMMAND
+        composed = _compose_note(self.analysis, name, sid)
         where = _lines([r.start_line for _, r in users])
         decl_lines = _lines(sorted({d.start_line for _, d, _ in found}))
         self.fixes.append(_Fix(
@@ -174,11 +176,12 @@ class _Args:
                 f"ARG {name} ({why}) was recorded in the history of every later RUN: it is now a build secret "
                 f"mounted only on the RUN at {where}, and the ARG ({decl_lines}) is gone. Build with `{command}` "
                 f"({name} set in the environment; podman and buildah take the same --secret) instead of --build-arg {name}"
+                + composed
             ),
             held=(
                 f"ARG {name} ({why}) is recorded in the history of every later RUN: --unsafe-fixes mounts it as a "
                 f"build secret only on the RUN at {where} and removes the ARG ({decl_lines}); the build then needs "
-                f"`{command}` instead of --build-arg {name}"
+                f"`{command}` instead of --build-arg {name}" + composed
             ),
             flag=flag, subject=f"ARG {name}", runs=runs, removals=[], words=args,
         ))
@@ -384,3 +387,17 @@ def _env(analysis: Analysis, result: Result) -> None:
             )
 
 
+def _compose_note(analysis: Analysis, name: str, sid: str) -> str:
+    """What the compose files that build the Dockerfile do with the argument (read only)."""
+    notes = []
+    for service in compose.find(analysis).services:
+        if sid in service.secrets:
+            notes.append(f"{service.label} already provides the build secret {sid}")
+        elif name in service.args:
+            literal = (f" (its value is written in {service.file.name}: it is in the repository, rotate it)"
+                       if name in service.literal_args else "")
+            notes.append(
+                f"{service.label} passes it as a build arg{literal}: there, replace build.args {name} with "
+                f"build.secrets: [{sid}] and a top-level secrets: {{{sid}: {{environment: {name}}}}}"
+            )
+    return "; " + "; ".join(notes) if notes else ""

@@ -1,0 +1,3 @@
+module example.com/acme/hello
+
+go 1.22
