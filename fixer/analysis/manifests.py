@@ -100,8 +100,8 @@ def _read(root: Path) -> list[Container]:
         if read >= MAX_READ:
             break
         try:
-            if path.stat().st_size > MAX_BYTES:
-                continue
+            if path.is_symlink() or path.stat().st_size > MAX_BYTES:
+                continue  # a link may point out of the repository: never followed
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
