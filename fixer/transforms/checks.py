@@ -1,0 +1,423 @@
+"""CHK: fix what BuildKit's build checks and hadolint report, wherever the fix is mechanical.
+
+## What it does
+Every ``docker build`` with a current BuildKit prints its own lint warnings, and most
+pipelines run hadolint beside imgfix. This transform fixes those findings whose fix follows
+from the file alone, each as a small edit of the bytes it concerns:
+
+- CHK001 ``ENV``/``LABEL key value`` (legacy form) → ``key=value``, quoted where the value
+  has spaces (LegacyKeyValueFormat);
+- CHK002 ``MAINTAINER x`` → ``LABEL org.opencontainers.image.authors="x"`` (MaintainerDeprecated, DL4000);
+- CHK003 instruction keywords in the file's majority case (ConsistentInstructionCasing);
+- CHK004 ``AS`` in ``FROM`` in the keyword's case (FromAsCasing);
+- CHK005 stage names in lower case, with every ``FROM``/``--from=``/``from=`` reference (StageNameCasing);
+- CHK006 ``EXPOSE 80/TCP`` → ``80/tcp`` (ExposeProtoCasing);
+- CHK007 empty lines inside a line continuation removed (NoEmptyContinuation);
+- CHK008 ``FROM --platform=$TARGETPLATFORM`` → ``FROM`` (RedundantTargetPlatform);
+- CHK009 a ``CMD``/``ENTRYPOINT``/``HEALTHCHECK`` that a later one of the stage overrides is
+  removed (MultipleInstructionsDisallowed, DL4003, DL4004);
+- CHK010 ``apt`` → ``apt-get`` in RUN (DL3027);
+- CHK011 ``CMD``/``ENTRYPOINT`` in shell form → exec form (JSONArgsRecommended, DL3025);
+- CHK012 a relative ``WORKDIR`` made absolute (WorkdirRelativePath);
+- CHK013 ``SHELL ["/bin/bash", "-o", "pipefail", "-c"]`` before the first piped RUN (DL4006).
+
+## Why is this bad?
+A user who runs imgfix and then sees the same warnings from their own build concludes it did
+half the job. The findings themselves matter too: a shell-form CMD runs under ``/bin/sh`` as
+PID 1 and never receives SIGTERM; a failing command on the left of a pipe does not fail the
+build without pipefail; a relative WORKDIR depends on a base image's WORKDIR that can change.
+
+## Example
+    from python:3.12-slim AS Build
+    MAINTAINER Jane <jane@example.com>
+    ENV APP_HOME /srv/my app
+    WORKDIR app
+    CMD python -m http.server 8000
+
+## Use instead
+    FROM python:3.12-slim AS build
+    LABEL org.opencontainers.image.authors="Jane <jane@example.com>"
+    ENV APP_HOME="/srv/my app"
+    WORKDIR /app
+    CMD ["python", "-m", "http.server", "8000"]
+
+## Fix safety
+Each fix is decided per occurrence, and only bytes the fix concerns change (comments,
+continuations, CRLF and the escape directive stay). Safe: CHK001 when the new value reads back
+(with BuildKit's own word processing) exactly as the old one, else reported; CHK002 likewise;
+CHK003 to CHK010. CHK011 is safe only when the command has no shell syntax at all (the shell
+parser sees one simple command of plain words) and, for CMD, when the stage's ENTRYPOINT is
+known to be none or one that ends with ``exec "$@"`` (fixer/data/checks.toml), for ENTRYPOINT
+when the stage sets no CMD; otherwise ``["/bin/sh", "-c", "exec <command>"]`` is offered as
+unsafe where the last command can be exec'd, and nothing where it cannot. Windows stages are
+left alone. CHK012 is safe when the stage's previous WORKDIR or the base image's is known,
+else reported. CHK013 is unsafe (a pipe that failed silently now fails the build; RUN, CMD and
+ENTRYPOINT in shell form then run under bash) and offered only where bash exists: Debian,
+Ubuntu, RHEL and SUSE families, or a stage that installs bash before its first piped RUN;
+never on BusyBox, Alpine, distroless or Windows. No fix adds a finding of either checker
+(tests/test_checks.py runs both on every golden and corpus output).
+
+## References
+BuildKit build checks (https://docs.docker.com/reference/build-checks/); hadolint DL3025,
+DL3027, DL4000, DL4003, DL4004, DL4006; docs/checks.md (the corpus before and after, and where
+imgfix's secret detection differs from SecretsUsedInArgOrEnv).
+"""
+
+from __future__ import annotations
+
+import re
+
+from e2b_dockerfile_utils import ShellLex, parse_words
+
+from ..analysis import Analysis, Stage
+from ..document import Document, Edit
+from ..options import Options
+from ..parser import Instruction, extract_flags
+from ..shellusage import stage_usage
+from . import Result
+
+# code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
+CODES = {
+    "CHK001": ("warning", "ENV or LABEL in the legacy `key value` form (BuildKit LegacyKeyValueFormat)", "safe"),
+    "CHK002": ("warning", "MAINTAINER is deprecated (BuildKit MaintainerDeprecated, hadolint DL4000)", "safe"),
+    "CHK003": ("info", "Instruction keywords in mixed case (BuildKit ConsistentInstructionCasing)", "safe"),
+    "CHK004": ("info", "`AS` in FROM not in the keyword's case (BuildKit FromAsCasing)", "safe"),
+    "CHK005": ("info", "A stage name not in lower case (BuildKit StageNameCasing)", "safe"),
+    "CHK006": ("info", "EXPOSE with an upper-case protocol (BuildKit ExposeProtoCasing)", "safe"),
+    "CHK007": ("warning", "An empty line inside a line continuation (BuildKit NoEmptyContinuation)", "safe"),
+    "CHK008": ("info", "FROM --platform=$TARGETPLATFORM, the default (BuildKit RedundantTargetPlatform)", "safe"),
+    "CHK009": ("warning", "A CMD, ENTRYPOINT or HEALTHCHECK a later one overrides (BuildKit MultipleInstructionsDisallowed, hadolint DL4003/DL4004)", "safe"),
+    "CHK010": ("info", "RUN calls apt, whose interface is not meant for scripts (hadolint DL3027)", "safe"),
+    "CHK011": ("warning", "CMD or ENTRYPOINT in shell form (BuildKit JSONArgsRecommended, hadolint DL3025)", "safe"),
+    "CHK012": ("warning", "WORKDIR with a relative path (BuildKit WorkdirRelativePath)", "safe"),
+    "CHK013": ("warning", "A RUN with a pipe and no pipefail (hadolint DL4006)", "unsafe"),
+}
+
+_GO_SPACE = " \t\n\v\f\r\x85\xa0"
+_WS = re.compile(r"[ \t]+")
+_STAGE_OVERRIDES = ("CMD", "ENTRYPOINT", "HEALTHCHECK")
+# apt subcommands that apt-get has with the same meaning (``apt upgrade`` installs new
+# dependencies, ``apt-get upgrade`` does not: left alone, as are list/search/show)
+_APT_GET_SAME = {"install", "update", "remove", "purge", "autoremove", "clean", "autoclean", "dist-upgrade", "build-dep", "source"}
+_REDUNDANT_PLATFORM = re.compile(r"--platform=(?:\$TARGETPLATFORM|\$\{TARGETPLATFORM\})[ \t]+")
+
+
+class Fixes:
+    """The transform's result, built fix by fix: a fix's edits are applied when its code is
+    wanted and its safety allows, and no two fixes touch the same bytes."""
+
+    def __init__(self, doc: Document, options: Options) -> None:
+        self.doc = doc
+        self.options = options
+        self.lower = majority_lower(doc)  # the keyword case the file ends with
+        self.result = Result()
+        self.removed: set[int] = set()  # id() of instructions a fix deletes or replaces whole
+        self._claimed: list[tuple[int, int]] = []
+
+    def free(self, edits: list[Edit]) -> bool:
+        return not any(e.start < end and start < e.end or e.start == e.end == start
+                       for e in edits for start, end in self._claimed)
+
+    def report(self, code: str, line: int, message: str, edits: list[Edit] | None = None, fix: str | None = None) -> bool:
+        """A finding; ``edits`` None: no fix offered. True when the edits were applied."""
+        safety = "none" if edits is None else (fix or CODES[code][2])
+        apply = (edits is not None and self.options.wants(code) and self.free(edits)
+                 and (safety == "safe" or (safety == "unsafe" and self.options.unsafe_fixes)))
+        if apply:
+            self.result.edits += edits
+            self._claimed += [(e.start, e.end) for e in edits]
+        self.result.add(CODES, code, line, message, fixed=apply, fix=safety)
+        return apply
+
+    def insert(self, instr: Instruction, logical: int, text: str) -> Edit | None:
+        """An insertion before ``instr.text[logical]`` (or after its last character)."""
+        if logical < len(instr.text):
+            at = instr.source_offset(logical)
+        else:
+            last = instr.source_offset(len(instr.text) - 1)
+            at = None if last is None else last + 1
+        return None if at is None else Edit(at, at, text)
+
+    def span(self, instr: Instruction, start: int, end: int, text: str) -> Edit | None:
+        return self.doc.replace_span(instr, start, end, text)
+
+
+def keyword_at(instr: Instruction) -> int:
+    """Where the keyword starts in ``instr.text``."""
+    return len(instr.text) - len(instr.text.lstrip(_GO_SPACE))
+
+
+def majority_lower(doc: Document) -> bool:
+    """BuildKit's rule: lower case when more keywords are all lower case than all upper case."""
+    lower = sum(i.keyword == i.keyword.lower() for i in doc.instructions)
+    upper = sum(i.keyword == i.keyword.upper() for i in doc.instructions)
+    return lower > upper
+
+
+def cased(word: str, lower: bool) -> str:
+    return word.lower() if lower else word.upper()
+
+
+def processed(lexer: ShellLex, word: str) -> str | None:
+    try:
+        return lexer.process_word(word)
+    except (ValueError, IndexError):
+        return None
+
+
+def quoted_value(value: str, escape: str) -> str | None:
+    """``value`` as a double-quoted word BuildKit reads back as exactly ``value`` (its ``$``,
+    quotes and escape characters escaped); None when it cannot be."""
+    text = "".join(escape + c if c in ('"', "$", escape) else c for c in value)
+    word = f'"{text}"'
+    return word if processed(ShellLex(escape), word) == value else None
+
+
+class Checks:
+    code = "CHK"
+    name = "checks"
+    summary = "Fix what BuildKit's build checks and hadolint report where the fix is mechanical (exec form, key=value, casing...)."
+    edits_dockerfile = True
+
+    def apply(self, doc: Document, analysis: Analysis, options: Options) -> Result:
+        from .checks_forms import exec_forms, pipefail, relative_workdirs
+
+        fixes = Fixes(doc, options)
+        lower = fixes.lower
+        overridden(fixes, analysis)
+        maintainers(fixes, lower)
+        for instr in doc.instructions:
+            if id(instr) in fixes.removed:
+                continue
+            legacy_key_value(fixes, instr)
+            expose_protocols(fixes, instr)
+            empty_continuations(fixes, instr)
+        keyword_casing(fixes, lower)
+        stages(fixes, analysis, lower)
+        apt_calls(fixes, analysis)
+        exec_forms(fixes, analysis)
+        relative_workdirs(fixes, analysis)
+        pipefail(fixes, analysis)
+        return fixes.result
+
+
+TRANSFORM = Checks()
+
+
+# ---------------------------------------------------------------- instructions a later one overrides
+
+
+def overridden(fixes: Fixes, analysis: Analysis) -> None:
+    doc = fixes.doc
+    for stage in analysis.stages:
+        for cmd in _STAGE_OVERRIDES:
+            found = stage.of(cmd)
+            for instr in found[:-1]:
+                edit = Edit(doc.line_start(instr.start), instr.end, "")
+                later = found[-1].start_line
+                if fixes.report("CHK009", instr.start_line, f"{instr.keyword} is overridden by the {cmd} on line {later}: removed", [edit]):
+                    fixes.removed.add(id(instr))
+
+
+# ---------------------------------------------------------------- MAINTAINER
+
+
+def maintainers(fixes: Fixes, lower: bool) -> None:
+    doc = fixes.doc
+    for instr in doc.instructions:
+        if instr.cmd != "MAINTAINER" or not instr.value:
+            continue
+        who = instr.value[0]
+        word = quoted_value(who, doc.escape)
+        start = keyword_at(instr)
+        end = instr.text.rstrip(_GO_SPACE).__len__()
+        edit = None
+        if word is not None:
+            edit = fixes.span(instr, start, end, f"{cased('LABEL', lower)} org.opencontainers.image.authors={word}")
+        message = f"MAINTAINER is deprecated: LABEL org.opencontainers.image.authors={word or who}"
+        if fixes.report("CHK002", instr.start_line, message if edit else f"{message} (not rewritten: the value spans lines or cannot be quoted)", [edit] if edit else None):
+            fixes.removed.add(id(instr))
+
+
+# ---------------------------------------------------------------- ENV / LABEL key value
+
+
+def legacy_key_value(fixes: Fixes, instr: Instruction) -> None:
+    """``ENV key value`` → ``ENV key=value``: the value as written when it is one word, else
+    in double quotes; checked to read back the same through BuildKit's word processing."""
+    if instr.cmd not in ("ENV", "LABEL") or not instr.value or len(instr.value) != 3 or instr.value[2] != "":
+        return
+    key, rest = instr.value[0], instr.value[1]
+    text = instr.text
+    k = text.find(key, keyword_at(instr) + len(instr.keyword))
+    gap = _WS.match(text, k + len(key)) if k >= 0 else None
+    edits = None
+    if gap is not None and text.startswith(rest, gap.end()):
+        v_end = gap.end() + len(rest)
+        edits = _key_value_edits(fixes, instr, key, rest, gap.start(), gap.end(), v_end)
+    message = f"{instr.keyword} {key} <value>: the legacy form; {key}=<value>"
+    fixes.report("CHK001", instr.start_line, message if edits else f"{message} (not rewritten: the value cannot be quoted, or the line breaks between name and value)", edits)
+
+
+def _key_value_edits(fixes: Fixes, instr: Instruction, key: str, rest: str, g_start: int, g_end: int, v_end: int) -> list[Edit] | None:
+    escape = fixes.doc.escape
+    lexer = ShellLex(escape)
+    want = processed(lexer, rest)
+    if want is None:
+        return None
+    one_word = parse_words(f"{key}={rest}", escape) == [f"{key}={rest}"]
+    if one_word and processed(lexer, rest) == want:
+        edit = fixes.span(instr, g_start, g_end, "=")
+        return [edit] if edit else None
+    if '"' in rest or "'" in rest or escape in rest:
+        return None  # quoting it would change its quotes' meaning
+    word = f'"{rest}"'
+    if processed(lexer, word) != want or parse_words(f"{key}={word}", escape) != [f"{key}={word}"]:
+        return None
+    edits = [fixes.span(instr, g_start, g_end, '="'), fixes.insert(instr, v_end, '"')]
+    return None if None in edits else edits
+
+
+# ---------------------------------------------------------------- EXPOSE 80/TCP
+
+
+def expose_protocols(fixes: Fixes, instr: Instruction) -> None:
+    if instr.cmd != "EXPOSE" or instr.json:
+        return
+    after = keyword_at(instr) + len(instr.keyword)
+    for word in instr.value or []:
+        found = fixes.doc.find_word(instr, word, after)
+        if found is None:
+            continue
+        after = found[1]
+        port, slash, proto = word.partition("/")
+        if slash and proto != proto.lower() and proto.lower() in ("tcp", "udp", "sctp"):
+            edit = fixes.span(instr, found[0] + len(port) + 1, found[1], proto.lower())
+            fixes.report("CHK006", instr.start_line, f"EXPOSE {word}: the protocol in lower case ({port}/{proto.lower()})", [edit] if edit else None)
+
+
+# ---------------------------------------------------------------- empty continuation lines
+
+
+def empty_continuations(fixes: Fixes, instr: Instruction) -> None:
+    """Blank lines between an instruction's first and last continued line (not heredoc bodies)."""
+    if len(instr.segments) < 2:
+        return
+    doc = fixes.doc
+    pos, stop = instr.start, instr.segments[-1].source
+    edits = []
+    while pos < stop:
+        nl = doc.text.find("\n", pos)
+        end = stop if nl < 0 else min(nl + 1, stop)
+        if pos > instr.start and not doc.text[pos:end].strip(_GO_SPACE):
+            edits.append(Edit(pos, end, ""))
+        pos = end
+    if edits:
+        lines = ", ".join(str(doc.line_of(e.start)) for e in edits)
+        fixes.report("CHK007", instr.start_line, f"{instr.keyword}: empty continuation line(s) {lines} removed", edits)
+
+
+# ---------------------------------------------------------------- keyword and AS casing
+
+
+def keyword_casing(fixes: Fixes, lower: bool) -> None:
+    edits, lines = [], []
+    for instr in fixes.doc.instructions:
+        if id(instr) in fixes.removed:
+            continue
+        targets = [(instr, keyword_at(instr))]
+        if instr.sub is not None:
+            targets.append((instr, instr.text.find(instr.sub.keyword, keyword_at(instr) + len(instr.keyword))))
+        for owner, at in targets:
+            word = owner.text[at:].split(None, 1)[0] if at >= 0 else ""
+            if word and word != cased(word, lower):
+                edit = fixes.span(owner, at, at + len(word), cased(word, lower))
+                if edit is not None:
+                    edits.append(edit)
+                    lines.append(owner.start_line)
+    if edits:
+        case = "lower" if lower else "upper"
+        where = ", ".join(map(str, sorted(set(lines))))
+        fixes.report("CHK003", lines[0], f"instruction keywords in {case} case like the rest of the file (lines {where})", edits)
+
+
+def stages(fixes: Fixes, analysis: Analysis, lower: bool) -> None:
+    """``AS`` casing, redundant ``--platform=$TARGETPLATFORM``, stage names in lower case."""
+    names = {s.name.lower(): [] for s in analysis.stages if s.name}
+    for stage in analysis.stages:
+        if stage.name:
+            names[stage.name.lower()].append(stage)
+    for stage in analysis.stages:
+        instr = stage.from_instr
+        words = instr.value or []
+        if len(words) >= 3 and words[1] != cased(words[1], lower) and words[1].lower() == "as":
+            base = fixes.doc.find_word(instr, words[0], keyword_at(instr) + len(instr.keyword))
+            found = fixes.doc.find_word(instr, words[1], base[1]) if base else None
+            edit = fixes.span(instr, *found, cased("as", lower)) if found else None
+            fixes.report("CHK004", instr.start_line, f"FROM ... {words[1]} {words[2]}: {cased('AS', lower)} like the keyword", [edit] if edit else None)
+        match = _REDUNDANT_PLATFORM.search(instr.text, 0, flags_end(instr))
+        if match:
+            edit = fixes.span(instr, match.start(), match.end(), "")
+            fixes.report("CHK008", instr.start_line, "FROM --platform=$TARGETPLATFORM: the platform a stage is built for by default; flag removed", [edit] if edit else None)
+        if stage.name and stage.name != stage.name.lower():
+            _rename_stage(fixes, analysis, stage, stage.name.lower(), len(names[stage.name.lower()]) > 1)
+
+
+def _rename_stage(fixes: Fixes, analysis: Analysis, stage: Stage, new: str, duplicate: bool) -> None:
+    doc = fixes.doc
+    instr = stage.from_instr
+    words = instr.value or []
+    base = doc.find_word(instr, words[0], keyword_at(instr) + len(instr.keyword))
+    as_word = doc.find_word(instr, words[1], base[1]) if base else None
+    name_at = doc.find_word(instr, stage.name, as_word[1]) if as_word else None
+    edits = [fixes.span(instr, *name_at, new) if name_at else None]
+    old = stage.name.lower()
+    for later in analysis.stages[stage.index + 1 :]:
+        if later.parent is stage:
+            found = doc.find_word(later.from_instr, later.base_text, keyword_at(later.from_instr))
+            edits.append(fixes.span(later.from_instr, *found, new) if found else None)
+        for other in later.instructions if later is not stage else []:
+            edits += _flag_references(fixes, other, old, new)
+    edits += [e for i in stage.instructions for e in _flag_references(fixes, i, old, new)]
+    message = f"stage {stage.name}: named {new}, with its references"
+    if duplicate or None in edits:
+        why = "another stage has that name" if duplicate else "a reference is split over lines or quoted"
+        fixes.report("CHK005", instr.start_line, f"{message} (not renamed: {why})")
+        return
+    fixes.report("CHK005", instr.start_line, message, edits)
+
+
+_FROM_FLAG = re.compile(r"--from=([^\s]+)")
+_MOUNT_FROM = re.compile(r"(?<=[=,])from=([^\s,]+)")
+
+
+def _flag_references(fixes: Fixes, instr: Instruction, old: str, new: str) -> list[Edit | None]:
+    """Edits renaming ``--from=<old>`` (COPY, ADD) and ``--mount=...,from=<old>`` (RUN)."""
+    if instr.cmd not in ("COPY", "ADD", "RUN") or not instr.flags:
+        return []
+    pattern = _FROM_FLAG if instr.cmd != "RUN" else _MOUNT_FROM
+    return [fixes.span(instr, m.start(1), m.end(1), new)
+            for m in pattern.finditer(instr.text, 0, flags_end(instr)) if m.group(1).lower() == old]
+
+
+def flags_end(instr: Instruction) -> int:
+    """Where the instruction's ``--flags`` end in ``instr.text``."""
+    after = keyword_at(instr) + len(instr.keyword)
+    rest, _ = extract_flags(instr.text[after:])
+    return len(instr.text) - len(rest)
+
+
+# ---------------------------------------------------------------- apt → apt-get
+
+
+def apt_calls(fixes: Fixes, analysis: Analysis) -> None:
+    for stage in analysis.stages:
+        runs = [r for r in stage.of("RUN") if id(r) not in fixes.removed]
+        for call in stage_usage(runs).calls("apt"):
+            if call.words[0] != "apt" or call.spans[0] is None:
+                continue
+            sub = next((w for w in call.words[1:] if not w.startswith("-")), None)
+            if sub not in _APT_GET_SAME:
+                continue
+            edit = fixes.span(call.run, *call.spans[0], "apt-get")
+            fixes.report("CHK010", call.run.start_line, f"apt {sub}: apt-get {sub} (apt's interface is not stable in scripts)", [edit] if edit else None)
