@@ -267,15 +267,33 @@ def _key_value_edits(fixes: Fixes, instr: Instruction, key: str, rest: str, g_st
         return None
     one_word = parse_words(f"{key}={rest}", escape) == [f"{key}={rest}"]
     if one_word and processed(lexer, rest) == want:
-        edit = fixes.span(instr, g_start, g_end, "=")
+        edit = _gap_edit(fixes, instr, g_start, g_end, "=")
         return [edit] if edit else None
     if '"' in rest or "'" in rest or escape in rest:
         return None  # quoting it would change its quotes' meaning
     word = f'"{rest}"'
     if processed(lexer, word) != want or parse_words(f"{key}={word}", escape) != [f"{key}={word}"]:
         return None
-    edits = [fixes.span(instr, g_start, g_end, '="'), fixes.insert(instr, v_end, '"')]
+    edits = [_gap_edit(fixes, instr, g_start, g_end, '="'), fixes.insert(instr, v_end, '"')]
     return None if None in edits else edits
+
+
+def _gap_edit(fixes: Fixes, instr: Instruction, g_start: int, g_end: int, new: str) -> Edit | None:
+    """Replace the blanks between name and value; when a line continuation breaks them (``ENV
+    NAME \\`` then the value on the next line) the break goes too, as long as it holds nothing
+    but blanks (no comment, no empty line)."""
+    edit = fixes.span(instr, g_start, g_end, new)
+    if edit is not None:
+        return edit
+    first, last = instr.source_offset(g_start), instr.source_offset(g_end)
+    if first is None or last is None:
+        return None
+    between = fixes.doc.text[first:last]
+    lines = between.split("\n")
+    esc = fixes.doc.escape
+    if len(lines) != 2 or lines[0].rstrip(" \t\r")[-1:] != esc or lines[0].rstrip(" \t\r")[:-1].strip(" \t") or lines[1].strip(" \t"):
+        return None
+    return Edit(first, last, new)
 
 
 # ---------------------------------------------------------------- EXPOSE 80/TCP
@@ -419,5 +437,19 @@ def apt_calls(fixes: Fixes, analysis: Analysis) -> None:
             sub = next((w for w in call.words[1:] if not w.startswith("-")), None)
             if sub not in _APT_GET_SAME:
                 continue
+            message = f"apt {sub}: apt-get {sub} (apt's interface is not stable in scripts)"
+            if sub == "install" and not _lints_clean_install(call.words):
+                # hadolint reads only apt-get installs for unpinned versions (DL3008) and
+                # recommended packages (DL3015): the rewrite would add those findings
+                fixes.report("CHK010", call.run.start_line, f"{message}; not rewritten: apt-get install would then need "
+                             "pinned versions and --no-install-recommends (hadolint DL3008, DL3015)")
+                continue
             edit = fixes.span(call.run, *call.spans[0], "apt-get")
-            fixes.report("CHK010", call.run.start_line, f"apt {sub}: apt-get {sub} (apt's interface is not stable in scripts)", [edit] if edit else None)
+            fixes.report("CHK010", call.run.start_line, message, [edit] if edit else None)
+
+
+def _lints_clean_install(words: list[str]) -> bool:
+    """``apt install`` whose packages are all pinned, with --no-install-recommends."""
+    after = words[words.index("install") + 1 :]
+    packages = [w for w in after if not w.startswith("-")]
+    return "--no-install-recommends" in after and all("=" in p for p in packages)

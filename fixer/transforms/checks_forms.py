@@ -150,10 +150,13 @@ def _entrypoint_exec_safe(stage: Stage, analysis: Analysis) -> tuple[bool, str]:
 
 def exec_forms(fixes: Fixes, analysis: Analysis) -> None:
     for stage in analysis.stages:
-        if not posix_shell(stage, fixes.doc.escape):
-            continue
+        posix = posix_shell(stage, fixes.doc.escape)
         for instr in stage.of("CMD", "ENTRYPOINT"):
             if instr.json or not instr.value or id(instr) in fixes.removed:
+                continue
+            if not posix:
+                fixes.report("CHK011", instr.start_line, f"{instr.cmd} in shell form, on a Windows shell or with the "
+                             "escape character `: not rewritten (its quoting rules differ)")
                 continue
             script = instr.value[0]
             end = len(instr.text.rstrip(_GO_SPACE))
