@@ -19,7 +19,14 @@ from the file alone, each as a small edit of the bytes it concerns:
 - CHK010 ``apt`` → ``apt-get`` in RUN (DL3027);
 - CHK011 ``CMD``/``ENTRYPOINT`` in shell form → exec form (JSONArgsRecommended, DL3025);
 - CHK012 a relative ``WORKDIR`` made absolute (WorkdirRelativePath);
-- CHK013 ``SHELL ["/bin/bash", "-o", "pipefail", "-c"]`` before the first piped RUN (DL4006).
+- CHK013 ``SHELL ["/bin/bash", "-o", "pipefail", "-c"]`` before the first piped RUN (DL4006);
+- CHK014 a stage name used twice, or ``scratch``/``context``, renamed ``<name>-2`` with the
+  references after it (DuplicateStageName, ReservedStageName, DL3024);
+- CHK015 ``ARG NAME`` before the first FROM for a build argument a FROM uses (UndefinedArgInFrom).
+
+``ENV``/``LABEL`` are the instructions with a legacy form: ``ARG`` has none. An ``ARG`` without
+a default that makes a FROM invalid (InvalidDefaultArgInFrom) has no mechanical default: left
+to BuildKit's report.
 
 ## Why is this bad?
 A user who runs imgfix and then sees the same warnings from their own build concludes it did
@@ -54,7 +61,10 @@ left alone. CHK012 is safe when the stage's previous WORKDIR or the base image's
 else reported. CHK013 is unsafe (a pipe that failed silently now fails the build; RUN, CMD and
 ENTRYPOINT in shell form then run under bash) and offered only where bash exists: Debian,
 Ubuntu, RHEL and SUSE families, or a stage that installs bash before its first piped RUN;
-never on BusyBox, Alpine, distroless or Windows. No fix adds a finding of either checker
+never on BusyBox, Alpine, distroless or Windows. CHK014 is unsafe: BuildKit cannot tell which
+stage a reference to a duplicate name means, and the fix guesses the nearest one before it.
+CHK015 is safe: a build argument a FROM uses undeclared is empty, and stays so unless
+``--build-arg`` sets it. No fix adds a finding of either checker
 (tests/test_checks.py runs both on every golden and corpus output).
 
 ## References
@@ -69,12 +79,15 @@ import re
 
 from e2b_dockerfile_utils import ShellLex, parse_words
 
-from ..analysis import Analysis, Stage
+from ..analysis import Analysis
 from ..document import Document, Edit
 from ..options import Options
-from ..parser import Instruction, extract_flags
+from ..parser import Instruction
 from ..shellusage import stage_usage
 from . import Result
+from .checks_base import GO_SPACE, Fixes, cased, keyword_at, majority_lower, processed, quoted_value
+from .checks_forms import exec_forms, pipefail, relative_workdirs
+from .checks_stages import arguments_in_from, stages
 
 # code: (severity, title, fix safety: safe | unsafe | none; see transforms.FIX_SAFETY)
 CODES = {
@@ -91,86 +104,15 @@ CODES = {
     "CHK011": ("warning", "CMD or ENTRYPOINT in shell form (BuildKit JSONArgsRecommended, hadolint DL3025)", "safe"),
     "CHK012": ("warning", "WORKDIR with a relative path (BuildKit WorkdirRelativePath)", "safe"),
     "CHK013": ("warning", "A RUN with a pipe and no pipefail (hadolint DL4006)", "unsafe"),
+    "CHK014": ("warning", "A stage name used twice, or reserved (BuildKit DuplicateStageName, ReservedStageName, hadolint DL3024)", "unsafe"),
+    "CHK015": ("warning", "FROM uses a build argument no ARG before the first FROM declares (BuildKit UndefinedArgInFrom)", "safe"),
 }
 
-_GO_SPACE = " \t\n\v\f\r\x85\xa0"
 _WS = re.compile(r"[ \t]+")
 _STAGE_OVERRIDES = ("CMD", "ENTRYPOINT", "HEALTHCHECK")
 # apt subcommands that apt-get has with the same meaning (``apt upgrade`` installs new
 # dependencies, ``apt-get upgrade`` does not: left alone, as are list/search/show)
 _APT_GET_SAME = {"install", "update", "remove", "purge", "autoremove", "clean", "autoclean", "dist-upgrade", "build-dep", "source"}
-_REDUNDANT_PLATFORM = re.compile(r"--platform=(?:\$TARGETPLATFORM|\$\{TARGETPLATFORM\})[ \t]+")
-
-
-class Fixes:
-    """The transform's result, built fix by fix: a fix's edits are applied when its code is
-    wanted and its safety allows, and no two fixes touch the same bytes."""
-
-    def __init__(self, doc: Document, options: Options) -> None:
-        self.doc = doc
-        self.options = options
-        self.lower = majority_lower(doc)  # the keyword case the file ends with
-        self.result = Result()
-        self.removed: set[int] = set()  # id() of instructions a fix deletes or replaces whole
-        self._claimed: list[tuple[int, int]] = []
-
-    def free(self, edits: list[Edit]) -> bool:
-        return not any(e.start < end and start < e.end or e.start == e.end == start
-                       for e in edits for start, end in self._claimed)
-
-    def report(self, code: str, line: int, message: str, edits: list[Edit] | None = None, fix: str | None = None) -> bool:
-        """A finding; ``edits`` None: no fix offered. True when the edits were applied."""
-        safety = "none" if edits is None else (fix or CODES[code][2])
-        apply = (edits is not None and self.options.wants(code) and self.free(edits)
-                 and (safety == "safe" or (safety == "unsafe" and self.options.unsafe_fixes)))
-        if apply:
-            self.result.edits += edits
-            self._claimed += [(e.start, e.end) for e in edits]
-        self.result.add(CODES, code, line, message, fixed=apply, fix=safety)
-        return apply
-
-    def insert(self, instr: Instruction, logical: int, text: str) -> Edit | None:
-        """An insertion before ``instr.text[logical]`` (or after its last character)."""
-        if logical < len(instr.text):
-            at = instr.source_offset(logical)
-        else:
-            last = instr.source_offset(len(instr.text) - 1)
-            at = None if last is None else last + 1
-        return None if at is None else Edit(at, at, text)
-
-    def span(self, instr: Instruction, start: int, end: int, text: str) -> Edit | None:
-        return self.doc.replace_span(instr, start, end, text)
-
-
-def keyword_at(instr: Instruction) -> int:
-    """Where the keyword starts in ``instr.text``."""
-    return len(instr.text) - len(instr.text.lstrip(_GO_SPACE))
-
-
-def majority_lower(doc: Document) -> bool:
-    """BuildKit's rule: lower case when more keywords are all lower case than all upper case."""
-    lower = sum(i.keyword == i.keyword.lower() for i in doc.instructions)
-    upper = sum(i.keyword == i.keyword.upper() for i in doc.instructions)
-    return lower > upper
-
-
-def cased(word: str, lower: bool) -> str:
-    return word.lower() if lower else word.upper()
-
-
-def processed(lexer: ShellLex, word: str) -> str | None:
-    try:
-        return lexer.process_word(word)
-    except (ValueError, IndexError):
-        return None
-
-
-def quoted_value(value: str, escape: str) -> str | None:
-    """``value`` as a double-quoted word BuildKit reads back as exactly ``value`` (its ``$``,
-    quotes and escape characters escaped); None when it cannot be."""
-    text = "".join(escape + c if c in ('"', "$", escape) else c for c in value)
-    word = f'"{text}"'
-    return word if processed(ShellLex(escape), word) == value else None
 
 
 class Checks:
@@ -180,9 +122,7 @@ class Checks:
     edits_dockerfile = True
 
     def apply(self, doc: Document, analysis: Analysis, options: Options) -> Result:
-        from .checks_forms import exec_forms, pipefail, relative_workdirs
-
-        fixes = Fixes(doc, options)
+        fixes = Fixes(doc, options, CODES)
         lower = fixes.lower
         overridden(fixes, analysis)
         maintainers(fixes, lower)
@@ -194,6 +134,7 @@ class Checks:
             empty_continuations(fixes, instr)
         keyword_casing(fixes, lower)
         stages(fixes, analysis, lower)
+        arguments_in_from(fixes, analysis, lower)
         apt_calls(fixes, analysis)
         exec_forms(fixes, analysis)
         relative_workdirs(fixes, analysis)
@@ -230,7 +171,7 @@ def maintainers(fixes: Fixes, lower: bool) -> None:
         who = instr.value[0]
         word = quoted_value(who, doc.escape)
         start = keyword_at(instr)
-        end = instr.text.rstrip(_GO_SPACE).__len__()
+        end = instr.text.rstrip(GO_SPACE).__len__()
         edit = None
         if word is not None:
             edit = fixes.span(instr, start, end, f"{cased('LABEL', lower)} org.opencontainers.image.authors={word}")
@@ -327,7 +268,7 @@ def empty_continuations(fixes: Fixes, instr: Instruction) -> None:
     while pos < stop:
         nl = doc.text.find("\n", pos)
         end = stop if nl < 0 else min(nl + 1, stop)
-        if pos > instr.start and not doc.text[pos:end].strip(_GO_SPACE):
+        if pos > instr.start and not doc.text[pos:end].strip(GO_SPACE):
             edits.append(Edit(pos, end, ""))
         pos = end
     if edits:
@@ -357,72 +298,6 @@ def keyword_casing(fixes: Fixes, lower: bool) -> None:
         case = "lower" if lower else "upper"
         where = ", ".join(map(str, sorted(set(lines))))
         fixes.report("CHK003", lines[0], f"instruction keywords in {case} case like the rest of the file (lines {where})", edits)
-
-
-def stages(fixes: Fixes, analysis: Analysis, lower: bool) -> None:
-    """``AS`` casing, redundant ``--platform=$TARGETPLATFORM``, stage names in lower case."""
-    names = {s.name.lower(): [] for s in analysis.stages if s.name}
-    for stage in analysis.stages:
-        if stage.name:
-            names[stage.name.lower()].append(stage)
-    for stage in analysis.stages:
-        instr = stage.from_instr
-        words = instr.value or []
-        if len(words) >= 3 and words[1] != cased(words[1], lower) and words[1].lower() == "as":
-            base = fixes.doc.find_word(instr, words[0], keyword_at(instr) + len(instr.keyword))
-            found = fixes.doc.find_word(instr, words[1], base[1]) if base else None
-            edit = fixes.span(instr, *found, cased("as", lower)) if found else None
-            fixes.report("CHK004", instr.start_line, f"FROM ... {words[1]} {words[2]}: {cased('AS', lower)} like the keyword", [edit] if edit else None)
-        match = _REDUNDANT_PLATFORM.search(instr.text, 0, flags_end(instr))
-        if match:
-            edit = fixes.span(instr, match.start(), match.end(), "")
-            fixes.report("CHK008", instr.start_line, "FROM --platform=$TARGETPLATFORM: the platform a stage is built for by default; flag removed", [edit] if edit else None)
-        if stage.name and stage.name != stage.name.lower():
-            _rename_stage(fixes, analysis, stage, stage.name.lower(), len(names[stage.name.lower()]) > 1)
-
-
-def _rename_stage(fixes: Fixes, analysis: Analysis, stage: Stage, new: str, duplicate: bool) -> None:
-    doc = fixes.doc
-    instr = stage.from_instr
-    words = instr.value or []
-    base = doc.find_word(instr, words[0], keyword_at(instr) + len(instr.keyword))
-    as_word = doc.find_word(instr, words[1], base[1]) if base else None
-    name_at = doc.find_word(instr, stage.name, as_word[1]) if as_word else None
-    edits = [fixes.span(instr, *name_at, new) if name_at else None]
-    old = stage.name.lower()
-    for later in analysis.stages[stage.index + 1 :]:
-        if later.parent is stage:
-            found = doc.find_word(later.from_instr, later.base_text, keyword_at(later.from_instr))
-            edits.append(fixes.span(later.from_instr, *found, new) if found else None)
-        for other in later.instructions if later is not stage else []:
-            edits += _flag_references(fixes, other, old, new)
-    edits += [e for i in stage.instructions for e in _flag_references(fixes, i, old, new)]
-    message = f"stage {stage.name}: named {new}, with its references"
-    if duplicate or None in edits:
-        why = "another stage has that name" if duplicate else "a reference is split over lines or quoted"
-        fixes.report("CHK005", instr.start_line, f"{message} (not renamed: {why})")
-        return
-    fixes.report("CHK005", instr.start_line, message, edits)
-
-
-_FROM_FLAG = re.compile(r"--from=([^\s]+)")
-_MOUNT_FROM = re.compile(r"(?<=[=,])from=([^\s,]+)")
-
-
-def _flag_references(fixes: Fixes, instr: Instruction, old: str, new: str) -> list[Edit | None]:
-    """Edits renaming ``--from=<old>`` (COPY, ADD) and ``--mount=...,from=<old>`` (RUN)."""
-    if instr.cmd not in ("COPY", "ADD", "RUN") or not instr.flags:
-        return []
-    pattern = _FROM_FLAG if instr.cmd != "RUN" else _MOUNT_FROM
-    return [fixes.span(instr, m.start(1), m.end(1), new)
-            for m in pattern.finditer(instr.text, 0, flags_end(instr)) if m.group(1).lower() == old]
-
-
-def flags_end(instr: Instruction) -> int:
-    """Where the instruction's ``--flags`` end in ``instr.text``."""
-    after = keyword_at(instr) + len(instr.keyword)
-    rest, _ = extract_flags(instr.text[after:])
-    return len(instr.text) - len(rest)
 
 
 # ---------------------------------------------------------------- apt → apt-get

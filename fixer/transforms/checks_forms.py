@@ -17,7 +17,7 @@ from ..analysis import Analysis, Stage
 from ..catalogue import image_entry
 from ..parser import Instruction
 from ..shellusage import _parser, stage_usage
-from .checks import Fixes, cased, keyword_at
+from .checks_base import GO_SPACE, Fixes, cased
 
 _POSIX_SHELLS = {"sh", "bash", "ash", "dash", "zsh", "busybox"}
 # a word the shell passes on unchanged: no variables, globs, quotes, escapes, ~, {, #
@@ -27,7 +27,6 @@ _BUILTINS = {"cd", "export", "source", ".", "set", "exit", "trap", "ulimit", "um
              "alias", "unset", "shift", "times", "type", "hash", "exec", "return", "break", "continue", "readonly",
              "local", "declare", "typeset", "shopt", "builtin", "command", "jobs", "fg", "bg"}
 _PIPEFAIL_SHELL = ["/bin/bash", "-o", "pipefail", "-c"]
-_GO_SPACE = " \t\n\v\f\r\x85\xa0"
 
 
 @cache
@@ -159,7 +158,7 @@ def exec_forms(fixes: Fixes, analysis: Analysis) -> None:
                              "escape character `: not rewritten (its quoting rules differ)")
                 continue
             script = instr.value[0]
-            end = len(instr.text.rstrip(_GO_SPACE))
+            end = len(instr.text.rstrip(GO_SPACE))
             start = end - len(script)
             words = plain_words(script)
             if words is not None:
@@ -209,7 +208,7 @@ def relative_workdirs(fixes: Fixes, analysis: Analysis) -> None:
                 cwd = None
                 continue
             new = posixpath.normpath(posixpath.join(cwd, path))
-            end = len(instr.text.rstrip(_GO_SPACE))
+            end = len(instr.text.rstrip(GO_SPACE))
             edit = fixes.span(instr, end - len(path), end, new)
             fixes.report("CHK012", instr.start_line, f"WORKDIR {path} is relative: WORKDIR {new}", [edit] if edit else None)
             cwd = new
