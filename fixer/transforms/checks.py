@@ -22,11 +22,11 @@ from the file alone, each as a small edit of the bytes it concerns:
 - CHK013 ``SHELL ["/bin/bash", "-o", "pipefail", "-c"]`` before the first piped RUN (DL4006);
 - CHK014 a stage name used twice, or ``scratch``/``context``, renamed ``<name>-2`` with the
   references after it (DuplicateStageName, ReservedStageName, DL3024);
-- CHK015 ``ARG NAME`` before the first FROM for a build argument a FROM uses (UndefinedArgInFrom).
+- CHK015 ``ARG NAME`` before the first FROM for a build argument a FROM uses (UndefinedArgInFrom),
+  with the default a stage declares for it where the global one has none (InvalidDefaultArgInFrom).
 
-``ENV``/``LABEL`` are the instructions with a legacy form: ``ARG`` has none. An ``ARG`` without
-a default that makes a FROM invalid (InvalidDefaultArgInFrom) has no mechanical default: left
-to BuildKit's report.
+``ENV``/``LABEL`` are the instructions with a legacy form: ``ARG`` has none. A FROM argument
+with no default anywhere has no mechanical one: left to BuildKit's report.
 
 ## Why is this bad?
 A user who runs imgfix and then sees the same warnings from their own build concludes it did
@@ -171,7 +171,7 @@ def maintainers(fixes: Fixes, lower: bool) -> None:
         who = instr.value[0]
         word = quoted_value(who, doc.escape)
         start = keyword_at(instr)
-        end = instr.text.rstrip(GO_SPACE).__len__()
+        end = len(instr.text.rstrip(GO_SPACE))
         edit = None
         if word is not None:
             edit = fixes.span(instr, start, end, f"{cased('LABEL', lower)} org.opencontainers.image.authors={word}")
@@ -206,8 +206,7 @@ def _key_value_edits(fixes: Fixes, instr: Instruction, key: str, rest: str, g_st
     want = processed(lexer, rest)
     if want is None:
         return None
-    one_word = parse_words(f"{key}={rest}", escape) == [f"{key}={rest}"]
-    if one_word and processed(lexer, rest) == want:
+    if parse_words(f"{key}={rest}", escape) == [f"{key}={rest}"]:  # one word: the value reads the same
         edit = _gap_edit(fixes, instr, g_start, g_end, "=")
         return [edit] if edit else None
     if '"' in rest or "'" in rest or escape in rest:

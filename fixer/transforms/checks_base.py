@@ -27,7 +27,9 @@ class Fixes:
         self._claimed: list[tuple[int, int]] = []
 
     def free(self, edits: list[Edit]) -> bool:
-        return not any(e.start < end and start < e.end or e.start == e.end == start
+        """No edit overlaps one already made (an insertion may sit at either end of a
+        replaced span: ``apply_edits`` puts it before or after)."""
+        return not any(e.start < end and start < e.end or start < e.start < end
                        for e in edits for start, end in self._claimed)
 
     def report(self, code: str, line: int, message: str, edits: list[Edit] | None = None, fix: str | None = None) -> bool:

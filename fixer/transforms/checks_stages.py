@@ -81,26 +81,56 @@ def _rename_stage(fixes: Fixes, analysis: Analysis, stage: Stage, new: str, code
 def arguments_in_from(fixes: Fixes, analysis: Analysis, lower: bool) -> None:
     """A FROM that uses a build argument no ``ARG`` before the first FROM declares (BuildKit's
     UndefinedArgInFrom): the FROM sees it empty whatever ``--build-arg`` says; ``ARG NAME``
-    before the first FROM makes ``--build-arg`` reach it and changes nothing else."""
+    before the first FROM makes ``--build-arg`` reach it. Where a stage declares the argument
+    with a default (which the FROM cannot see) and the global one has none (BuildKit's
+    InvalidDefaultArgInFrom when the reference is then invalid), that default goes to the
+    global declaration: the FROM got nothing before, and ``--build-arg`` still wins."""
     if not analysis.stages:
         return
     doc = fixes.doc
-    missing: dict[str, int] = {}
+    used: dict[str, int] = {}
     for stage in analysis.stages:
         instr = stage.from_instr
         for m in _VAR.finditer(instr.text, keyword_at(instr) + len(instr.keyword)):
             name = m.group(1) or m.group(2)
-            if name not in analysis.global_args and name not in _AUTOMATIC:
-                missing.setdefault(name, instr.start_line)
-    if not missing:
+            if name not in _AUTOMATIC and analysis.global_args.get(name) is None:
+                used.setdefault(name, instr.start_line)
+    if not used:
         return
-    first = analysis.stages[0].from_instr
-    at = _above_comments(fixes, first)
-    text = "".join(f"{cased('ARG', lower)} {name}{doc.newline}" for name in missing)
-    edit = Edit(at, at, text)
-    for name, line in missing.items():
-        fixes.report("CHK015", line, f"FROM uses ${name}, which no ARG before the first FROM declares: ARG {name} added there",
-                     [edit] if name == next(iter(missing)) else [])
+    defaults = _stage_defaults(analysis)
+    missing = [name for name in used if name not in analysis.global_args]
+    if missing:
+        first = analysis.stages[0].from_instr
+        at = _above_comments(fixes, first)
+        text = "".join(f"{cased('ARG', lower)} {defaults.get(name, name)}{doc.newline}" for name in missing)
+        edit = Edit(at, at, text)
+        for n, name in enumerate(missing):
+            fixes.report("CHK015", used[name], f"FROM uses ${name}, which no ARG before the first FROM declares: "
+                         f"ARG {defaults.get(name, name)} added there", [edit] if n == 0 else [])
+    for instr in doc.instructions:
+        if instr.cmd == "FROM":
+            break
+        if instr.cmd != "ARG":
+            continue
+        for word in instr.value or []:
+            if word in used and word in defaults:
+                found = doc.find_word(instr, word, keyword_at(instr) + len(instr.keyword))
+                edit = fixes.span(instr, *found, defaults[word]) if found else None
+                fixes.report("CHK015", used[word], f"FROM uses ${word}, which its global ARG gives no default: "
+                             f"the default a stage declares, ARG {defaults[word]}", [edit] if edit else None)
+
+
+def _stage_defaults(analysis: Analysis) -> dict[str, str]:
+    """``NAME=default`` as written, for the build arguments stages declare with a default (the
+    first declaration of each name)."""
+    out: dict[str, str] = {}
+    for stage in analysis.stages:
+        for instr in stage.of("ARG"):
+            for word in instr.value or []:
+                name, eq, value = word.partition("=")
+                if eq and value and "$" not in value:
+                    out.setdefault(name, word)
+    return out
 
 
 def _above_comments(fixes: Fixes, first: Instruction) -> int:
