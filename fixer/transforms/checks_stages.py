@@ -26,6 +26,13 @@ def stages(fixes: Fixes, analysis: Analysis, lower: bool) -> None:
     """``AS`` casing, redundant ``--platform=$TARGETPLATFORM``, stage names in lower case,
     duplicate and reserved stage names."""
     taken = {s.name.lower() for s in analysis.stages if s.name}
+    count: dict[str, int] = {}
+    for s in analysis.stages:
+        if s.name:
+            count[s.name.lower()] = count.get(s.name.lower(), 0) + 1
+    # the later duplicates are renamed (CHK014) only with --unsafe-fixes: until then the first
+    # keeps its case, or hadolint (case-sensitive) would see two stages of one name (DL3024)
+    renames = fixes.options.unsafe_fixes and fixes.options.wants("CHK014")
     seen: set[str] = set()
     for stage in analysis.stages:
         instr = stage.from_instr
@@ -47,6 +54,9 @@ def stages(fixes: Fixes, analysis: Analysis, lower: bool) -> None:
             taken.add(new)
             why = "another stage before it has that name" if name in seen else f"{name} is reserved"
             _rename_stage(fixes, analysis, stage, new, "CHK014", f"stage {stage.name}: {why}; named {new}, with the references after it")
+        elif stage.name != name and count[name] > 1 and not renames:
+            fixes.report("CHK005", instr.start_line, f"stage {stage.name}: not named {name}, which a later stage "
+                         "has (CHK014 renames that one with --unsafe-fixes)")
         elif stage.name != name:
             _rename_stage(fixes, analysis, stage, name, "CHK005", f"stage {stage.name}: named {name}, with its references")
         seen.add(name)

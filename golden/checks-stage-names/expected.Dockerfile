@@ -6,7 +6,7 @@ RUN --mount=type=cache,from=builder,source=/go,target=/go/pkg go build -o /out/a
 FROM builder AS tester
 RUN go test ./...
 
-FROM alpine:3.20 AS dup
+FROM alpine:3.20 AS Dup
 RUN echo one
 
 FROM alpine:3.20 AS dup
