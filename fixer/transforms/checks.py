@@ -85,7 +85,7 @@ from ..options import Options
 from ..parser import Instruction
 from ..shellusage import stage_usage
 from . import Result
-from .checks_base import GO_SPACE, Fixes, cased, keyword_at, majority_lower, processed, quoted_value
+from .checks_base import GO_SPACE, Fixes, cased, keyword_at, processed, quoted_value
 from .checks_forms import exec_forms, pipefail, relative_workdirs
 from .checks_stages import arguments_in_from, stages
 

@@ -14,7 +14,6 @@ from functools import cache
 from importlib import resources
 
 from ..analysis import Analysis, Stage
-from ..catalogue import image_entry
 from ..parser import Instruction
 from ..shellusage import _parser, stage_usage
 from .checks_base import GO_SPACE, Fixes, cased
