@@ -1,5 +1,6 @@
 """BuildKit's build checks and hadolint's findings on the real-world corpus, before and after
-imgfix's default rewrite (and with ``--unsafe-fixes``): the table in docs/checks.md.
+imgfix's default rewrite (and with ``--unsafe-fixes``), and BuildKit's after tally's own fixes
+for comparison: the tables in docs/checks.md.
 
     python scripts/corpus_checks.py [--markdown]
 
@@ -91,6 +92,19 @@ def rewrite(texts: dict[str, str], options: Options) -> dict[str, str]:
     return out
 
 
+def tally_fix(texts: dict[str, str], unsafe: bool = False) -> dict[str, str]:
+    """What ``tally lint --fix`` (BuildKit's rules only) makes of each file, for comparison."""
+    names = list(texts)
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = _write([texts[n] for n in names], Path(tmp))
+        subprocess.run(
+            [_tool("tally"), "lint", "--no-config", "--slow-checks", "off", "--ignore", "*", "--select", "buildkit/*",
+             "--fail-level", "none", "--fix", *(["--fix-unsafe"] if unsafe else []), *map(str, paths)],
+            cwd=tmp, capture_output=True, text=True, timeout=600,
+        )
+        return {n: p.read_bytes().decode("utf-8") for n, p in zip(names, paths)}
+
+
 def totals(counts: list[collections.Counter]) -> collections.Counter:
     total = collections.Counter()
     for c in counts:
@@ -112,8 +126,9 @@ def main() -> int:
     before = corpus()
     runs = {"before": before, "imgfix": rewrite(before, Options()),
             "--unsafe-fixes": rewrite(before, Options(unsafe_fixes=True))}
-    for label, checker in (("BuildKit rule", tally), ("hadolint rule", hadolint)):
-        columns = {name: totals(checker(list(texts.values()))) for name, texts in runs.items()}
+    peers = {"tally --fix": tally_fix(before), "tally --fix --fix-unsafe": tally_fix(before, unsafe=True)}
+    for label, checker, extra in (("BuildKit rule", tally, peers), ("hadolint rule", hadolint, {})):
+        columns = {name: totals(checker(list(texts.values()))) for name, texts in {**runs, **extra}.items()}
         print(table(label, columns))
         print()
     return 0
