@@ -3,6 +3,8 @@ its documentation): the result built fix by fix, and where words sit in an instr
 
 from __future__ import annotations
 
+import bisect
+
 from e2b_dockerfile_utils import ShellLex
 
 from ..document import Document, Edit
@@ -28,9 +30,18 @@ class Fixes:
 
     def free(self, edits: list[Edit]) -> bool:
         """No edit overlaps one already made (an insertion may sit at either end of a
-        replaced span: ``apply_edits`` puts it before or after)."""
-        return not any(e.start < end and start < e.end or start < e.start < end
-                       for e in edits for start, end in self._claimed)
+        replaced span: ``apply_edits`` puts it before or after). The claimed spans never
+        overlap, so they are sorted by start and by end alike: a binary search finds the two
+        neighbours an edit could touch (a file with thousands of fixes stays linear)."""
+        for e in edits:
+            at = bisect.bisect_right(self._claimed, (e.start, float("inf")))
+            if at > 0:
+                start, end = self._claimed[at - 1]
+                if e.start < end and (start < e.start or start < e.end):
+                    return False
+            if at < len(self._claimed) and self._claimed[at][0] < e.end:
+                return False
+        return True
 
     def report(self, code: str, line: int, message: str, edits: list[Edit] | None = None, fix: str | None = None) -> bool:
         """A finding; ``edits`` None: no fix offered. True when the edits were applied."""
@@ -39,7 +50,8 @@ class Fixes:
                  and (safety == "safe" or (safety == "unsafe" and self.options.unsafe_fixes)))
         if apply:
             self.result.edits += edits
-            self._claimed += [(e.start, e.end) for e in edits]
+            for e in edits:
+                bisect.insort(self._claimed, (e.start, e.end))
         self.result.add(self.codes, code, line, message, fixed=apply, fix=safety)
         return apply
 
