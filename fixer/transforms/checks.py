@@ -17,7 +17,8 @@ from the file alone, each as a small edit of the bytes it concerns:
 - CHK009 a ``CMD``/``ENTRYPOINT``/``HEALTHCHECK`` that a later one of the stage overrides is
   removed (MultipleInstructionsDisallowed, DL4003, DL4004);
 - CHK010 ``apt`` → ``apt-get`` in RUN (DL3027);
-- CHK011 ``CMD``/``ENTRYPOINT`` in shell form → exec form (JSONArgsRecommended, DL3025);
+- CHK011 ``CMD``/``ENTRYPOINT`` in shell form → exec form (JSONArgsRecommended, DL3025), and
+  CHK016 for a command with shell syntax: ``["/bin/sh", "-c", "... exec <last command>"]``;
 - CHK012 a relative ``WORKDIR`` made absolute (WorkdirRelativePath);
 - CHK013 ``SHELL ["/bin/bash", "-o", "pipefail", "-c"]`` before the first piped RUN (DL4006);
 - CHK014 a stage name used twice, or ``scratch``/``context``, renamed ``<name>-2`` with the
@@ -55,8 +56,9 @@ continuations, CRLF and the escape directive stay). Safe: CHK001 when the new va
 CHK003 to CHK010. CHK011 is safe only when the command has no shell syntax at all (the shell
 parser sees one simple command of plain words) and, for CMD, when the stage's ENTRYPOINT is
 known to be none or one that ends with ``exec "$@"`` (fixer/data/checks.toml), for ENTRYPOINT
-when the stage sets no CMD; otherwise ``["/bin/sh", "-c", "exec <command>"]`` is offered as
-unsafe where the last command can be exec'd, and nothing where it cannot. Windows stages are
+when the stage sets no CMD (else unsafe). CHK016, a command with shell syntax: ``["/bin/sh",
+"-c", "... exec <last command>"]`` is offered as unsafe where the last command can be exec'd,
+and nothing where it cannot. Windows stages are
 left alone. CHK012 is safe when the stage's previous WORKDIR or the base image's is known,
 else reported. CHK013 is unsafe (a pipe that failed silently now fails the build; RUN, CMD and
 ENTRYPOINT in shell form then run under bash) and offered only where bash exists: Debian,
@@ -101,11 +103,12 @@ CODES = {
     "CHK008": ("info", "FROM --platform=$TARGETPLATFORM, the default (BuildKit RedundantTargetPlatform)", "safe"),
     "CHK009": ("warning", "A CMD, ENTRYPOINT or HEALTHCHECK a later one overrides (BuildKit MultipleInstructionsDisallowed, hadolint DL4003/DL4004)", "safe"),
     "CHK010": ("info", "RUN calls apt, whose interface is not meant for scripts (hadolint DL3027)", "safe"),
-    "CHK011": ("warning", "CMD or ENTRYPOINT in shell form (BuildKit JSONArgsRecommended, hadolint DL3025)", "safe"),
+    "CHK011": ("warning", "CMD or ENTRYPOINT in shell form, a plain command (BuildKit JSONArgsRecommended, hadolint DL3025); unsafe where an ENTRYPOINT receives it", "safe"),
     "CHK012": ("warning", "WORKDIR with a relative path (BuildKit WorkdirRelativePath)", "safe"),
     "CHK013": ("warning", "A RUN with a pipe and no pipefail (hadolint DL4006)", "unsafe"),
     "CHK014": ("warning", "A stage name used twice, or reserved (BuildKit DuplicateStageName, ReservedStageName, hadolint DL3024)", "unsafe"),
     "CHK015": ("warning", "FROM uses a build argument no ARG before the first FROM declares (BuildKit UndefinedArgInFrom)", "safe"),
+    "CHK016": ("warning", "CMD or ENTRYPOINT in shell form with shell syntax (BuildKit JSONArgsRecommended, hadolint DL3025)", "unsafe"),
 }
 
 _WS = re.compile(r"[ \t]+")

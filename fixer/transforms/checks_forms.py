@@ -179,7 +179,7 @@ def exec_forms(fixes: Fixes, analysis: Analysis) -> None:
                 message = f"{instr.cmd} in shell form uses shell syntax: {instr.cmd} {new} keeps it and execs the last command (unsafe)"
             else:
                 message = f"{instr.cmd} in shell form uses shell syntax and its last command cannot be exec'd: write it in exec form by hand"
-            fixes.report("CHK011", instr.start_line, message, [edit] if edit else None, fix="unsafe")
+            fixes.report("CHK016", instr.start_line, message, [edit] if edit else None)
 
 
 _PLAIN_PATH = re.compile(r"^[A-Za-z0-9_.@+=:,/-]+$")
