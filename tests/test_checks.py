@@ -139,6 +139,15 @@ def test_exec_form_needs_plain_words():
         assert exec_last(script) is None, script
 
 
+def test_a_from_argument_is_declared_after_the_directives_and_before_the_froms_comments():
+    text = "# syntax=docker/dockerfile:1\n# the base\nFROM alpine:$V\n"
+    assert _fix(text) == "# syntax=docker/dockerfile:1\nARG V\n# the base\nFROM alpine:$V\n"
+    top = "# imgfix: ignore[USR] -- a file-wide suppression stays first\n\nFROM alpine:$V\n"
+    assert _fix(top) == "# imgfix: ignore[USR] -- a file-wide suppression stays first\n\nARG V\nFROM alpine:$V\n"
+    staged = "ARG V\nFROM alpine:${V}\nARG V=3.20\n"
+    assert _fix(staged) == "ARG V=3.20\nFROM alpine:${V}\nARG V=3.20\n"
+
+
 def test_pipefail_never_on_busybox_or_windows():
     text = "FROM busybox:1.36\nRUN wget -qO- http://x | tar -x\n"
     assert _fix(text, CHK_UNSAFE) == text
@@ -180,8 +189,11 @@ def dockerfiles(draw) -> str:
         elif kind == 8:
             lines += [f"{draw(_KEYWORDS)} {draw(_NAMES)} \\", f"    {draw(_VALUES)}"]
         else:
-            lines.append(draw(st.sampled_from(["COPY --from=Build /a /b", "FROM Build AS Next", "HEALTHCHECK CMD true"])))
-    return nl.join(lines) + draw(st.sampled_from([nl, ""]))
+            lines.append(draw(st.sampled_from(["COPY --from=Build /a /b", "FROM Build AS Next", "HEALTHCHECK CMD true",
+                                               "FROM alpine:$V AS build", "FROM scratch AS scratch", "ONBUILD run echo x",
+                                               "RUN --mount=type=cache,from=build,target=/c ls"])))
+    head = draw(st.sampled_from(["", "# syntax=docker/dockerfile:1", "# a comment", "# imgfix: ignore[USR] -- kept" + nl]))
+    return (head + nl if head else "") + nl.join(lines) + draw(st.sampled_from([nl, ""]))
 
 
 def _changed_lines(before: str, after: str) -> list[str]:
