@@ -148,9 +148,9 @@ def _above_comments(fixes: Fixes, first: Instruction) -> int:
     lines right above it (its description), nor before the parser directives."""
     doc = fixes.doc
     at = doc.line_start(first.start)
-    directives_end = 0
-    for _, line in doc.parsed.directives.values():
-        directives_end = max(directives_end, doc._line_starts[line] if line < len(doc._line_starts) else len(doc.text))
+    directives_end = 0  # just past the last parser directive's line
+    for _ in range(max((line for _, line in doc.parsed.directives.values()), default=0)):
+        directives_end = doc.text.find("\n", directives_end) + 1 or len(doc.text)
     while at > directives_end:
         prev = doc.line_start(at - 1)
         if not doc.text[prev:at].lstrip().startswith("#"):
