@@ -19,7 +19,7 @@ from the file alone, each as a small edit of the bytes it concerns:
 - CHK010 ``apt`` → ``apt-get`` in RUN (DL3027);
 - CHK011 ``CMD``/``ENTRYPOINT`` in shell form → exec form (JSONArgsRecommended, DL3025), and
   CHK016 for a command with shell syntax: ``["/bin/sh", "-c", "... exec <last command>"]``;
-- CHK012 a relative ``WORKDIR`` made absolute (WorkdirRelativePath);
+- CHK012 a relative ``WORKDIR`` made absolute (WorkdirRelativePath, DL3000);
 - CHK013 ``SHELL ["/bin/bash", "-o", "pipefail", "-c"]`` before the first piped RUN (DL4006);
 - CHK014 a stage name used twice, or ``scratch``/``context``, renamed ``<name>-2`` with the
   references after it (DuplicateStageName, ReservedStageName, DL3024);
@@ -70,7 +70,7 @@ CHK015 is safe: a build argument a FROM uses undeclared is empty, and stays so u
 (tests/test_checks.py runs both on every golden and corpus output).
 
 ## References
-BuildKit build checks (https://docs.docker.com/reference/build-checks/); hadolint DL3025,
+BuildKit build checks (https://docs.docker.com/reference/build-checks/); hadolint DL3000, DL3024, DL3025,
 DL3027, DL4000, DL4003, DL4004, DL4006; docs/checks.md (the corpus before and after, and where
 imgfix's secret detection differs from SecretsUsedInArgOrEnv).
 """
@@ -104,7 +104,7 @@ CODES = {
     "CHK009": ("warning", "A CMD, ENTRYPOINT or HEALTHCHECK a later one overrides (BuildKit MultipleInstructionsDisallowed, hadolint DL4003/DL4004)", "safe"),
     "CHK010": ("info", "RUN calls apt, whose interface is not meant for scripts (hadolint DL3027)", "safe"),
     "CHK011": ("warning", "CMD or ENTRYPOINT in shell form, a plain command (BuildKit JSONArgsRecommended, hadolint DL3025); unsafe where an ENTRYPOINT receives it", "safe"),
-    "CHK012": ("warning", "WORKDIR with a relative path (BuildKit WorkdirRelativePath)", "safe"),
+    "CHK012": ("warning", "WORKDIR with a relative path (BuildKit WorkdirRelativePath, hadolint DL3000)", "safe"),
     "CHK013": ("warning", "A RUN with a pipe and no pipefail (hadolint DL4006)", "unsafe"),
     "CHK014": ("warning", "A stage name used twice, or reserved (BuildKit DuplicateStageName, ReservedStageName, hadolint DL3024)", "unsafe"),
     "CHK015": ("warning", "FROM uses a build argument no ARG before the first FROM declares (BuildKit UndefinedArgInFrom)", "safe"),
