@@ -158,7 +158,7 @@ def test_pipefail_never_on_busybox_or_windows():
 # ---------------------------------------------------------------- properties
 
 _NAMES = st.sampled_from(["A", "PATH", "my_var", "LANG"])
-_VALUES = st.sampled_from(["1", "/usr/bin:$PATH", "hello world", '"quoted value"', "a\\ b", "'single'", "x  y", "C.UTF-8"])
+_VALUES = st.sampled_from(["1", "/usr/bin:$PATH", "hello world", '"quoted value"', '"a b" c  d', "x 'y z' \\$HOME", "a\\ b", "'single'", "x  y", "C.UTF-8"])
 _KEYWORDS = st.sampled_from(["ENV", "env", "Env"])
 
 

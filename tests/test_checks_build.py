@@ -33,6 +33,7 @@ CASES = {
         MAINTAINER Jane Doe <jane@example.com>
         ENV GREETING hello   big world
         ENV QUOTED "two words"
+        ENV MIXED "part one" part 'two  three'
         ENV ESCAPED a\ b
         ENV JAVA_OPTS \
             -Xmx512m -Xms256m
@@ -46,7 +47,7 @@ CASES = {
         COPY --from=Base /marker /copied/marker
         COPY show.sh /usr/local/bin/show
         CMD echo overridden
-        CMD show GREETING QUOTED ESCAPED JAVA_OPTS PATH
+        CMD show GREETING QUOTED MIXED ESCAPED JAVA_OPTS PATH
         """,
         [],
     ),
@@ -94,12 +95,12 @@ def test_checks_rewrite_builds_and_runs_the_same(buildenv, tmp_path, case):  # n
     assert after == before and "cwd=" in after
     assert after_config["Env"] == before_config["Env"]
     if case == "safe":
-        assert 'CMD ["show", "GREETING", "QUOTED", "ESCAPED", "JAVA_OPTS", "PATH"]' in rewritten
+        assert 'CMD ["show", "GREETING", "QUOTED", "MIXED", "ESCAPED", "JAVA_OPTS", "PATH"]' in rewritten
         assert "FROM base AS final" in rewritten and "--from=base" in rewritten
-        assert after_config["Cmd"] == ["show", "GREETING", "QUOTED", "ESCAPED", "JAVA_OPTS", "PATH"]
+        assert after_config["Cmd"] == ["show", "GREETING", "QUOTED", "MIXED", "ESCAPED", "JAVA_OPTS", "PATH"]
         assert after_config["Labels"]["org.opencontainers.image.authors"] == "Jane Doe <jane@example.com>"
         assert after_config["Labels"]["description"] == before_config["Labels"]["description"]
-        assert "hello   big world" in after and "cwd=/srv/data" in after
+        assert "hello   big world" in after and "MIXED=[part one part two  three]" in after and "cwd=/srv/data" in after
     else:
         assert 'SHELL ["/bin/bash", "-o", "pipefail", "-c"]' in rewritten
         assert after_config["Cmd"] == ["/bin/sh", "-c", "cd /tmp && exec show HOME"]

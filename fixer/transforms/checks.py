@@ -6,7 +6,7 @@ pipelines run hadolint beside imgfix. This transform fixes those findings whose 
 from the file alone, each as a small edit of the bytes it concerns:
 
 - CHK001 ``ENV``/``LABEL key value`` (legacy form) → ``key=value``, quoted where the value
-  has spaces (LegacyKeyValueFormat);
+  has spaces (or its blanks escaped where it has quotes of its own) (LegacyKeyValueFormat);
 - CHK002 ``MAINTAINER x`` → ``LABEL org.opencontainers.image.authors="x"`` (MaintainerDeprecated, DL4000);
 - CHK003 instruction keywords in the file's majority case (ConsistentInstructionCasing);
 - CHK004 ``AS`` in ``FROM`` in the keyword's case (FromAsCasing);
@@ -212,13 +212,39 @@ def _key_value_edits(fixes: Fixes, instr: Instruction, key: str, rest: str, g_st
     if parse_words(f"{key}={rest}", escape) == [f"{key}={rest}"]:  # one word: the value reads the same
         edit = _gap_edit(fixes, instr, g_start, g_end, "=")
         return [edit] if edit else None
-    if '"' in rest or "'" in rest or escape in rest:
-        return None  # quoting it would change its quotes' meaning
-    word = f'"{rest}"'
-    if processed(lexer, word) != want or parse_words(f"{key}={word}", escape) != [f"{key}={word}"]:
+    if '"' not in rest and "'" not in rest and escape not in rest:
+        word = f'"{rest}"'
+        if processed(lexer, word) != want or parse_words(f"{key}={word}", escape) != [f"{key}={word}"]:
+            return None
+        edits = [_gap_edit(fixes, instr, g_start, g_end, '="'), fixes.insert(instr, v_end, '"')]
+        return None if None in edits else edits
+    # quotes of its own (``"part one" part two``): each blank outside them gets the escape
+    # character instead, which keeps every quote's meaning
+    blanks = _unquoted_blanks(rest, escape)
+    word = "".join(escape + c if i in blanks else c for i, c in enumerate(rest))
+    if blanks is None or processed(lexer, word) != want or parse_words(f"{key}={word}", escape) != [f"{key}={word}"]:
         return None
-    edits = [_gap_edit(fixes, instr, g_start, g_end, '="'), fixes.insert(instr, v_end, '"')]
+    v_start = v_end - len(rest)
+    edits = [_gap_edit(fixes, instr, g_start, g_end, "=")] + [fixes.insert(instr, v_start + i, escape) for i in sorted(blanks)]
     return None if None in edits else edits
+
+
+def _unquoted_blanks(text: str, escape: str) -> set[int] | None:
+    """Positions of the blanks outside quotes and escapes; None for an unbalanced quote."""
+    blanks, i, quote = set(), 0, ""
+    while i < len(text):
+        c = text[i]
+        if c == escape and quote != "'":
+            i += 2
+            continue
+        if quote:
+            quote = "" if c == quote else quote
+        elif c in "'\"":
+            quote = c
+        elif c in " \t":
+            blanks.add(i)
+        i += 1
+    return None if quote else blanks
 
 
 def _gap_edit(fixes: Fixes, instr: Instruction, g_start: int, g_end: int, new: str) -> Edit | None:

@@ -3,7 +3,7 @@ ENV LANG=C.UTF-8
 ENV PATH=/usr/local/bin:$PATH
 ENV GREETING="hello   big world"
 ENV QUOTED="already quoted"
-ENV MIXED "part one" part two
+ENV MIXED="part one"\ part\ two
 LABEL description="A small image"
 # a comment inside a continuation stays
 ENV JAVA_OPTS="-Xmx512m -Xms256m"
