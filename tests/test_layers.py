@@ -95,3 +95,13 @@ def test_no_import_cycle():
 def test_no_module_over_the_size_limit():
     sizes = {str(p.relative_to(PACKAGE)): len(p.read_text().splitlines()) for p in PACKAGE.rglob("*.py")}
     assert {p: n for p, n in sizes.items() if n > MAX_LINES} == {}
+
+
+def test_every_package_is_installed():
+    """pyproject.toml lists the packages setuptools installs: a new subpackage missing there
+    works from a checkout and fails when installed (CI installs with pip install .)."""
+    import tomllib
+
+    listed = set(tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {_module_name(p) for p in PACKAGE.rglob("__init__.py")}
+    assert found <= listed, sorted(found - listed)

@@ -33,7 +33,7 @@ def test_rules_shows_each_fixs_safety(capsys):
 
 
 def test_pipeline_order_is_the_documented_one():
-    assert [t.name for t in TRANSFORMS] == ["multistage", "slim", "lean", "secrets", "nonroot", "dockerignore", "registry", "pin"]
+    assert [t.name for t in TRANSFORMS] == ["checks", "multistage", "slim", "lean", "secrets", "nonroot", "dockerignore", "registry", "pin"]
 
 
 @pytest.mark.parametrize("case", cases(), ids=lambda p: p.name)

@@ -93,16 +93,8 @@ class Detection:
 # ---------------------------------------------------------------------------- the command
 
 
-def _chain(stage: Stage) -> list[Stage]:
-    out, s = [], stage
-    while s is not None:
-        out.append(s)
-        s = s.parent
-    return out
-
-
 def _last(stage: Stage, cmd: str) -> Instruction | None:
-    for s in _chain(stage):
+    for s in stage.chain:
         found = s.of(cmd)
         if found:
             return found[-1]
@@ -180,7 +172,7 @@ def _match(words: list[Word]) -> tuple[str, dict, list[Word]] | None:
 def _env(stage: Stage) -> dict[str, tuple[str, Instruction]]:
     """ENV name -> (value, instruction), the stage's last word winning over its parents'."""
     out: dict[str, tuple[str, Instruction]] = {}
-    for s in reversed(_chain(stage)):
+    for s in reversed(stage.chain):
         for instr in s.of("ENV"):
             values = list(instr.value or [])
             for i in range(0, len(values) - 2, 3):
@@ -246,7 +238,7 @@ class _Reader:
     def copies(self) -> list[tuple[Instruction, list[str], str]]:
         """(COPY/ADD, sources, absolute destination) of the stage and its parents, in order."""
         out = []
-        for s in reversed(_chain(self.stage)):
+        for s in reversed(self.stage.chain):
             workdir = "/"
             for instr in s.instructions:
                 if instr.cmd == "WORKDIR" and instr.value:
@@ -259,7 +251,7 @@ class _Reader:
 
     def workdir(self) -> str:
         workdir = "/"
-        for s in reversed(_chain(self.stage)):
+        for s in reversed(self.stage.chain):
             for instr in s.of("WORKDIR"):
                 workdir = posixpath.join(workdir, (instr.value or ["/"])[0])
         return workdir
@@ -346,7 +338,7 @@ def detect(stage: Stage, analysis: Analysis) -> Detection:
     """Where ``stage``'s server listens (see the module docstring)."""
     reader = _Reader(stage, analysis)
     out = Detection()
-    for s in _chain(stage):
+    for s in stage.chain:
         for instr in s.of("EXPOSE"):
             for word in instr.value or []:
                 number = word.split("/", 1)[0]
@@ -450,7 +442,7 @@ def _image_server(stage: Stage, candidates: list[list[Word]]) -> str | None:
 
 
 def _own_instructions(stage: Stage) -> list[Instruction]:
-    return [i for s in _chain(stage) for i in s.of("CMD", "ENTRYPOINT")]
+    return [i for s in stage.chain for i in s.of("CMD", "ENTRYPOINT")]
 
 
 def _image_listens(reader: _Reader, stage: Stage, name: str) -> list[Listen]:
@@ -491,7 +483,7 @@ _SED_SUBST = re.compile(r"s(?P<d>[^\\\w\s])(?P<a>(?:\\.|(?!(?P=d)).)*)(?P=d)(?P<
 def _sed_moved(stage: Stage, path: str, old: int) -> int | None:
     """The port a RUN line's ``sed`` moved a stock file's ``old`` port to (as the fix does)."""
     moved = None
-    for s in reversed(_chain(stage)):
+    for s in reversed(stage.chain):
         for words in s.run_commands:
             if not words or words[0] != "sed" or path not in words:
                 continue

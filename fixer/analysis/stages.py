@@ -77,6 +77,15 @@ class Stage:
     _by_cmd: tuple[int, dict[str, list[Instruction]]] | None = field(default=None, init=False, repr=False, compare=False)
     _position: dict[int, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
+    @property
+    def chain(self) -> list[Stage]:
+        """The stage and the stages it is built FROM, nearest first."""
+        out, s = [], self
+        while s is not None:
+            out.append(s)
+            s = s.parent
+        return out
+
     def of(self, *cmds: str) -> list[Instruction]:
         """The stage's instructions of these kinds, in order (a fresh list). Indexed once: the
         transforms ask this for every instruction, and a scan each time made them quadratic."""

@@ -313,7 +313,9 @@ def _build_app():
     def server_command(
         stdio: Annotated[bool, typer.Option("--stdio", help="Talk over standard input/output (the default and only transport).")] = True,
     ) -> None:
-        from .server import serve  # pygls and lsprotocol load here only, never for the other commands
+        from .server import (
+            serve,  # pygls and lsprotocol load here only, never for the other commands
+        )
 
         serve()
 

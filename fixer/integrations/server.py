@@ -46,7 +46,18 @@ from pygls.uris import from_fs_path, to_fs_path
 from .. import __version__
 from ..run.files import is_dockerfile_name, write_all
 from ..transforms import FileChange, Finding
-from .editor import NAME, Fix, Lint, Positions, Settings, diagnostics, hover_text, lint, minimal_changes, text_edits
+from .editor import (
+    NAME,
+    Fix,
+    Lint,
+    Positions,
+    Settings,
+    diagnostics,
+    hover_text,
+    lint,
+    minimal_changes,
+    text_edits,
+)
 
 DEBOUNCE = 0.3  # seconds without a change before a changed document is checked again
 FIX_ALL = "source.fixAll.imgfix"

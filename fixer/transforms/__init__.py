@@ -90,8 +90,10 @@ class Transform(Protocol):
 # out of the build (before nonroot adds its USER after the last RUN), the user,
 # the build context, and last the references that name the final images.
 # Each helper module registers here, in this order:
-#   multistage, slim, lean, secrets, nonroot, dockerignore, registry, pin
-_MODULES = ("multistage", "slim", "lean", "secrets", "nonroot", "dockerignore", "registry", "pin")
+#   checks, multistage, slim, lean, secrets, nonroot, dockerignore, registry, pin
+# (checks first: BuildKit's and hadolint's mechanical fixes, so that the others read and
+# extend a file already in key=value form, one keyword case and exec form)
+_MODULES = ("checks", "multistage", "slim", "lean", "secrets", "nonroot", "dockerignore", "registry", "pin")
 
 
 def all_transforms() -> list[Transform]:

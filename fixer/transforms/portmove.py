@@ -92,7 +92,7 @@ def plan(doc: Document, analysis: Analysis, stage: Stage, found: ports.Detection
     context = BuildContext(analysis.context) if analysis.context else None
     for rel, (before, after) in texts.items():
         out.files.append(FileChange(str(context.resolve(rel)), before, after))
-    for s in _chain(stage):
+    for s in stage.chain:
         for instr in s.of("EXPOSE"):
             for word in instr.value or []:
                 number = word.split("/", 1)[0]
@@ -102,7 +102,7 @@ def plan(doc: Document, analysis: Analysis, stage: Stage, found: ports.Detection
                         out.problems.append(f"EXPOSE {word} (line {instr.start_line}) is split over several lines")
                     else:
                         out.edits.append(edit)
-    health = next((h for s in _chain(stage) for h in reversed(s.of("HEALTHCHECK"))), None)
+    health = next((h for s in stage.chain for h in reversed(s.of("HEALTHCHECK"))), None)
     if health is not None:
         for old, new in out.moved.items():
             for start, end, text in health_edits(health, old, new):
@@ -113,14 +113,6 @@ def plan(doc: Document, analysis: Analysis, stage: Stage, found: ports.Detection
                     out.problems.append(f"the HEALTHCHECK (line {health.start_line}) is split over several lines")
                 else:
                     out.edits.append(edit)
-    return out
-
-
-def _chain(stage: Stage) -> list[Stage]:
-    out, s = [], stage
-    while s is not None:
-        out.append(s)
-        s = s.parent
     return out
 
 
