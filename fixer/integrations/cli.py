@@ -5,7 +5,8 @@
 its errors. The fix command's options are data (``FIX_OPTIONS``): typer's command is made from
 them, and a plain invocation (known options, valid values) is read from them without importing
 typer and click, which cost a third of a one-file run; anything else (``--help``, an unknown
-option, a bad value) goes through typer. ``--version`` answers before anything is imported.
+option, a bad value) goes through typer. ``--version`` answers before typer or the pipeline is
+imported.
 """
 
 
