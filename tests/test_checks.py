@@ -37,6 +37,8 @@ CHK_UNSAFE = Options(select=("CHK",), unsafe_fixes=True)
 OTHER_TRANSFORMS = {
     ("multistage-python-compiled", "InvalidDefinitionDescription"), ("multistage-python-flask", "InvalidDefinitionDescription"),
     ("multistage-python-user-once", "InvalidDefinitionDescription"), ("multistage-lowercase", "DL3059"),
+    # the split names the stage "builder" under the file's own opening comment (an experimental rule)
+    ("multistage-go-mkdir", "InvalidDefinitionDescription"), ("multistage-python-relative-workdir", "InvalidDefinitionDescription"),
     ("multistage-node-express", "DL3059"), ("multistage-node-vite-held-back", "DL3059"),
     ("multistage-refuse-node-prestart-dev-bin", "DL3059"), ("multistage-python-alpine-user", "DL3018"),
     ("multistage-python-compiled", "DL3008"), ("multistage-python-setuppy", "DL3008"), ("slim-crlf", "DL3008"),
