@@ -127,8 +127,8 @@ def test_init_output_builds_runs_non_root_and_answers(docker, tmp_path, name):
         text = text.replace(f"FROM {new}", f"FROM {local}")
     (project / "Dockerfile").write_text(text)
     need_docker_images(docker, *[line.split()[1] for line in text.splitlines() if line.startswith("FROM ")])
-    # (--select: init's own .dockerignore is not yet a fixed point of the DIG transform, which
-    # would count as a change; the user, the stages and the image are what is checked here)
+    # (--select: the user, the stages and the image are what is checked here; that init's files
+    # are a fixed point of every transform is tests/test_init.py's test_a_new_service_is_stable)
     v = verify(project, docker, "--select", "MSB,USR,SLM", "--port", str(port), "--path", probe)
     run = v["original"]  # imgfix changes nothing in its own output: one image, built and run
     assert not v["changed"], v["rewrite"]

@@ -101,4 +101,27 @@ def init(directory: Path, lang: str = "auto", force: bool = False, templates: Pa
         failed = getattr(err, "path", targets[0])
         raise InitError(f"{failed}: not written ({err.strerror or err}); neither file was written") from None
     result.written += targets
+    _complete_dockerignore(result, directory, targets)
     return result
+
+
+def _complete_dockerignore(result: InitResult, directory: Path, targets: list[Path]) -> None:
+    """The .dockerignore transform completes the template's file for this build context (the
+    secrets, VCS data and build files it finds there), as ``imgfix fix`` would on its first run:
+    a new service's files are stable under imgfix from the start. The completion is written on
+    its own; if it fails, the project is as the template made it."""
+    from ..run.files import write_all
+    from ..run.pipeline import FixError, fix
+    from ..transforms.options import Options
+
+    try:
+        outcome = fix(result.dockerfile, Options(select=("DIG",), context=directory), directory, targets[0])
+    except FixError:
+        return
+    for change in outcome.files:
+        if Path(change.path).resolve() == targets[1].resolve() and change.old == result.dockerignore:
+            try:
+                write_all([(targets[1], change.new)])
+            except OSError:
+                return
+            result.dockerignore = change.new
