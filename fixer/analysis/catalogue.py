@@ -105,15 +105,16 @@ def family_for_package_manager(command: str) -> Family | None:
 
 def image_entry(name: str) -> dict | None:
     """The catalogue entry for a familiar name: exact first, then the longest ``*`` pattern."""
-    images = _data()["images"]
+    return match(_data()["images"], name)
+
+
+def match(images: dict[str, dict], name: str) -> dict | None:
+    """The entry of a table keyed by familiar image names (a trailing ``*`` matches any rest
+    of the name) for ``name``: exact first, then the longest pattern; None when none fits."""
     if name in images:
         return images[name]
-    best = None
-    for pattern, entry in images.items():
-        if pattern.endswith("*") and name.startswith(pattern[:-1]):
-            if best is None or len(pattern) > len(best[0]):
-                best = (pattern, entry)
-    return best[1] if best else None
+    best = max((p for p in images if p.endswith("*") and name.startswith(p[:-1])), key=len, default=None)
+    return images[best] if best else None
 
 
 def _tag_family(tag: str | None, rules: list[dict]) -> dict:

@@ -10,6 +10,7 @@ import json
 import posixpath
 import re
 
+from ...analysis import catalogue
 from ...analysis.packagecalls import posix_shell
 from ...analysis.shellusage import _parser, stage_usage
 from ...analysis.stages import Analysis, Stage
@@ -34,14 +35,8 @@ def data() -> dict:
 def image_facts(stage: Stage) -> dict:
     """checks.toml's entry for the image the stage is built on ({} when unknown)."""
     root = stage.root_image
-    if root.image is None:
-        return {"workdir": "/", "entrypoint": "none"} if root.base_text == "scratch" else {}
-    images = data()["images"]
-    name = root.image.familiar
-    if name in images:
-        return images[name]
-    best = max((p for p in images if p.endswith("*") and name.startswith(p[:-1])), key=len, default=None)
-    return images[best] if best else {}
+    name = root.image.familiar if root.image is not None else root.base_text if root.base_text == "scratch" else None
+    return (catalogue.match(data()["images"], name) if name else None) or {}
 
 
 def shell_of(stage: Stage, before: Instruction | None = None) -> list[str] | None:
